@@ -1,0 +1,178 @@
+import { existsSync, readFileSync } from "node:fs";
+
+/**
+ * Every setting Poick reads, from the environment (and a `.env` file beside the
+ * working directory). Nothing else in the code base touches `process.env`.
+ */
+export interface Config {
+  readonly dbPath: string;
+  readonly logLevel: string;
+  readonly wikiUrl: string;
+  readonly userAgent: string;
+  readonly discord: {
+    readonly token: string | undefined;
+    readonly appId: string | undefined;
+    readonly guildId: string | undefined;
+    readonly apiUrl: string | undefined;
+    readonly registerOnStart: boolean;
+  };
+  readonly scan: {
+    readonly deadAfterChecks: number;
+    readonly deadAfterHours: number;
+    readonly dormantAfterDays: number;
+    readonly canaryUrls: readonly string[];
+    readonly allowNets: readonly string[];
+    readonly concurrency: number;
+    readonly hostConcurrency: number;
+    readonly hostRatePerSecond: number;
+    readonly timeoutMs: number;
+    readonly maxBodyBytes: number;
+    readonly retries: number;
+  };
+  readonly proxy: {
+    readonly http: string | undefined;
+    readonly https: string | undefined;
+    readonly noProxy: string | undefined;
+  };
+  readonly schedule: {
+    readonly syncCron: string;
+    readonly scanCron: string;
+    readonly digestCron: string;
+    readonly timezone: string;
+  };
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Parses KEY=value lines; `#` comments, optional quotes, no interpolation. */
+export function parseDotEnv(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (!line || line.startsWith("#")) continue;
+    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
+    if (!m) continue;
+    let value = m[2] ?? "";
+    const quoted = /^(['"])(.*)\1$/.exec(value);
+    if (quoted) value = quoted[2] ?? "";
+    else value = value.replace(/\s+#.*$/, "");
+    out[m[1] as string] = value;
+  }
+  return out;
+}
+
+const HOMEPAGE = "https://github.com/poick/poick";
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === "") return fallback;
+  if (!/^-?\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}".`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}.`);
+  return n;
+}
+
+function num(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n)) throw new ConfigError(`${name} must be a number, got "${raw}".`);
+  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}.`);
+  return n;
+}
+
+function list(env: Env, name: string, fallback: readonly string[]): readonly string[] {
+  const raw = env[name];
+  if (raw === undefined) return fallback;
+  return Object.freeze(
+    raw
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+}
+
+function str(env: Env, name: string): string | undefined {
+  const v = env[name]?.trim();
+  return v ? v : undefined;
+}
+
+function bool(env: Env, name: string): boolean {
+  const v = env[name]?.trim().toLowerCase();
+  return v === "1" || v === "true" || v === "yes";
+}
+
+function snowflake(env: Env, name: string): string | undefined {
+  const v = str(env, name);
+  if (v !== undefined && !/^\d{15,21}$/.test(v)) {
+    throw new ConfigError(`${name} must be a Discord id (digits only), got "${v}".`);
+  }
+  return v;
+}
+
+function httpUrl(env: Env, name: string, fallback: string | undefined): string | undefined {
+  const v = str(env, name) ?? fallback;
+  if (v === undefined) return undefined;
+  try {
+    const u = new URL(v);
+    if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error();
+  } catch {
+    throw new ConfigError(`${name} must be an http(s) URL, got "${v}".`);
+  }
+  return v;
+}
+
+/** Builds the config from an environment; `.env` values fill in what the environment lacks. */
+export function loadConfig(env: Env = process.env, dotEnvPath: string | null = ".env"): Readonly<Config> {
+  let merged: Env = env;
+  if (dotEnvPath && existsSync(dotEnvPath)) {
+    merged = { ...parseDotEnv(readFileSync(dotEnvPath, "utf8")), ...env };
+  }
+  const e = merged;
+  const config: Config = {
+    dbPath: str(e, "POICK_DB") ?? "./data/poick.db",
+    logLevel: str(e, "POICK_LOG_LEVEL") ?? "info",
+    wikiUrl: httpUrl(e, "POICK_WIKI_URL", "https://wiki.python.org/moin/LocalUserGroups") as string,
+    userAgent: str(e, "POICK_USER_AGENT") ?? `Poick/0.1 (+${HOMEPAGE}; user group liveness checker)`,
+    discord: Object.freeze({
+      token: str(e, "DISCORD_TOKEN"),
+      appId: snowflake(e, "DISCORD_APP_ID"),
+      guildId: snowflake(e, "DISCORD_GUILD_ID"),
+      apiUrl: httpUrl(e, "DISCORD_API_URL", undefined)?.replace(/\/+$/, ""),
+      registerOnStart: bool(e, "POICK_REGISTER_ON_START"),
+    }),
+    scan: Object.freeze({
+      deadAfterChecks: int(e, "POICK_DEAD_AFTER_CHECKS", 3, 1, 100),
+      deadAfterHours: num(e, "POICK_DEAD_AFTER_HOURS", 24, 0, 24 * 365),
+      dormantAfterDays: int(e, "POICK_DORMANT_AFTER_DAYS", 365, 1, 3650),
+      canaryUrls: list(e, "POICK_CANARY_URLS", [
+        "https://www.python.org/",
+        "https://www.wikipedia.org/",
+        "https://www.cloudflare.com/",
+      ]),
+      allowNets: list(e, "POICK_ALLOW_NETS", []),
+      concurrency: int(e, "POICK_CONCURRENCY", 16, 1, 1000),
+      hostConcurrency: int(e, "POICK_HOST_CONCURRENCY", 4, 1, 100),
+      hostRatePerSecond: num(e, "POICK_HOST_RATE", 4, 0.01, 1000),
+      timeoutMs: int(e, "POICK_TIMEOUT_MS", 15_000, 100, 300_000),
+      maxBodyBytes: int(e, "POICK_MAX_BODY_BYTES", 1_048_576, 1024, 100 * 1_048_576),
+      retries: int(e, "POICK_RETRIES", 2, 0, 10),
+    }),
+    proxy: Object.freeze({
+      http: str(e, "HTTP_PROXY") ?? str(e, "http_proxy"),
+      https: str(e, "HTTPS_PROXY") ?? str(e, "https_proxy"),
+      noProxy: str(e, "NO_PROXY") ?? str(e, "no_proxy"),
+    }),
+    schedule: Object.freeze({
+      syncCron: str(e, "POICK_SYNC_CRON") ?? "17 3 * * *",
+      scanCron: str(e, "POICK_SCAN_CRON") ?? "40 */6 * * *",
+      digestCron: str(e, "POICK_DIGEST_CRON") ?? "0 9 * * 1",
+      timezone: str(e, "POICK_TZ") ?? "UTC",
+    }),
+  };
+  return Object.freeze(config);
+}
