@@ -1,0 +1,120 @@
+import type { LivenessStatus } from "./reasons.js";
+
+/** What the database remembers about a group between checks. */
+export interface LivenessState {
+  status: LivenessStatus;
+  reason: string | null;
+  statusSince: string | null;
+  everAlive: boolean;
+  consecutiveFailures: number;
+  failingSince: string | null;
+  failingReason: string | null;
+}
+
+export interface HysteresisConfig {
+  /** A group seen alive turns dead only after this many failed checks in a row... */
+  deadAfterChecks: number;
+  /** ...spanning at least this many hours. */
+  deadAfterHours: number;
+}
+
+export type Transition = "dead" | "revived" | null;
+
+export interface Step {
+  state: LivenessState;
+  /** A confirmed change worth telling people about. */
+  transition: Transition;
+  /** The confirmed status changed (including silent ones such as unknown -> alive). */
+  changed: boolean;
+}
+
+const good = (s: LivenessStatus) => s === "alive" || s === "dormant";
+
+/**
+ * Folds one check's verdict into the group's state.
+ * Never cry wolf: a group that was ever seen alive only turns dead after repeated failures over time;
+ * an inconclusive check ("unknown") neither counts as a failure nor clears one.
+ */
+export function applyVerdict(
+  prev: LivenessState,
+  verdict: { status: LivenessStatus; reason: string },
+  nowIso: string,
+  cfg: HysteresisConfig,
+): Step {
+  if (good(verdict.status)) {
+    const changed = prev.status !== verdict.status;
+    return {
+      state: {
+        status: verdict.status,
+        reason: verdict.reason,
+        statusSince: changed ? nowIso : prev.statusSince,
+        everAlive: true,
+        consecutiveFailures: 0,
+        failingSince: null,
+        failingReason: null,
+      },
+      transition: prev.status === "dead" ? "revived" : null,
+      changed,
+    };
+  }
+
+  if (verdict.status === "unknown") {
+    // Only a group we know nothing about takes "unknown"; a known verdict stands until evidence replaces it.
+    if (prev.status === "unknown") {
+      return {
+        state: { ...prev, reason: verdict.reason, statusSince: prev.statusSince ?? nowIso },
+        transition: null,
+        changed: false,
+      };
+    }
+    return { state: prev, transition: null, changed: false };
+  }
+
+  // verdict.status === "dead"
+  if (prev.status === "dead") {
+    return {
+      state: { ...prev, reason: verdict.reason, consecutiveFailures: prev.consecutiveFailures + 1 },
+      transition: null,
+      changed: false,
+    };
+  }
+  const failures = prev.consecutiveFailures + 1;
+  const failingSince = prev.failingSince ?? nowIso;
+  if (!prev.everAlive) {
+    // Never seen alive: the first conclusive check decides at once (no alert: it was never known alive).
+    return {
+      state: {
+        ...prev,
+        status: "dead",
+        reason: verdict.reason,
+        statusSince: nowIso,
+        consecutiveFailures: failures,
+        failingSince,
+        failingReason: verdict.reason,
+      },
+      transition: null,
+      changed: true,
+    };
+  }
+  const spanHours = (Date.parse(nowIso) - Date.parse(failingSince)) / 3_600_000;
+  if (failures >= cfg.deadAfterChecks && spanHours >= cfg.deadAfterHours) {
+    return {
+      state: {
+        ...prev,
+        status: "dead",
+        reason: verdict.reason,
+        statusSince: nowIso,
+        consecutiveFailures: failures,
+        failingSince,
+        failingReason: verdict.reason,
+      },
+      transition: "dead",
+      changed: true,
+    };
+  }
+  return {
+    state: { ...prev, consecutiveFailures: failures, failingSince, failingReason: verdict.reason },
+    transition: null,
+    changed: false,
+  };
+}

@@ -1,0 +1,103 @@
+export type LivenessStatus = "alive" | "dormant" | "dead" | "unknown";
+
+export interface ReasonInfo {
+  /** The status a check with this reason implies. */
+  readonly status: LivenessStatus;
+  /** A plain sentence a user can read. */
+  readonly text: string;
+}
+
+/**
+ * Why a check ended the way it did. "Never cry wolf": anything that could be our side's fault
+ * (a timeout, a bot wall, an address we refused to visit) is "unknown", never "dead".
+ */
+export const REASONS = {
+  ok: { status: "alive", text: "The site answers and still looks like the group's site." },
+  recent_activity: { status: "alive", text: "The group has had an event or a post recently." },
+  upcoming_event: { status: "alive", text: "The group has an upcoming event." },
+  no_recent_activity: {
+    status: "dormant",
+    text: "The site is still up, but its newest event or post is more than a year old.",
+  },
+
+  dns_nxdomain: { status: "dead", text: "The domain no longer exists (DNS says no such name)." },
+  refused: { status: "dead", text: "The server refused the connection: nothing is running at this address." },
+  tls_error: {
+    status: "dead",
+    text: "The site's security certificate is broken or expired, so browsers refuse to open it.",
+  },
+  http_404: { status: "dead", text: "The page is gone (the server says 404 Not Found)." },
+  http_410: { status: "dead", text: "The page was removed on purpose (the server says 410 Gone)." },
+  http_5xx: { status: "dead", text: "The server keeps failing with an error (5xx)." },
+  parked: {
+    status: "dead",
+    text: "The address shows a parking or placeholder page instead of the group's site.",
+  },
+  for_sale: { status: "dead", text: "The domain is up for sale; the group's site is no longer there." },
+  spam_takeover: {
+    status: "dead",
+    text: "The domain now shows gambling, pharmacy or adult spam: someone else took it over.",
+  },
+  redirect_offsite: {
+    status: "dead",
+    text: "The address now sends visitors to an unrelated website.",
+  },
+  soft_404: { status: "dead", text: "The site answers, but the page says it doesn't exist." },
+  meetup_group_gone: { status: "dead", text: "The Meetup group no longer exists." },
+  redirect_loop: {
+    status: "dead",
+    text: "The site keeps redirecting in a circle, so no browser can open it.",
+  },
+
+  forbidden_address: {
+    status: "unknown",
+    text: "The address points into a private network, so we didn't connect to it. That doesn't mean the group is gone.",
+  },
+  bot_wall: {
+    status: "unknown",
+    text: "The site only let us see an anti-bot check or an access-denied page, so we can't tell.",
+  },
+  cookie_loop: {
+    status: "unknown",
+    text: "The site redirects in a circle until the visitor accepts a cookie, so we can't tell.",
+  },
+  network_error: {
+    status: "unknown",
+    text: "The connection failed this time (reset or network trouble); we'll try again.",
+  },
+  timeout: { status: "unknown", text: "The site took too long to answer; we'll try again." },
+  proxy_error: {
+    status: "unknown",
+    text: "Our own proxy failed to reach the site; this says nothing about the group.",
+  },
+  too_many_redirects: {
+    status: "unknown",
+    text: "The site redirected us too many times before showing a page, so we can't tell.",
+  },
+  bad_url: {
+    status: "unknown",
+    text: "The listed address isn't a valid web address, so we couldn't check it.",
+  },
+  http_other: {
+    status: "unknown",
+    text: "The server gave an unusual answer that doesn't tell us either way.",
+  },
+  empty_page: { status: "unknown", text: "The site answered with an empty page, so we can't tell." },
+} as const satisfies Record<string, ReasonInfo>;
+
+export type ReasonCode = keyof typeof REASONS;
+
+export const REASON_CODES = Object.keys(REASONS) as readonly ReasonCode[];
+
+export function isReasonCode(value: string): value is ReasonCode {
+  return Object.hasOwn(REASONS, value);
+}
+
+export function reasonStatus(code: ReasonCode): LivenessStatus {
+  return REASONS[code].status;
+}
+
+/** Plain text for a stored reason; codes from older versions fall back to a neutral sentence. */
+export function reasonText(code: string): string {
+  return isReasonCode(code) ? REASONS[code].text : "No explanation recorded.";
+}
