@@ -35,14 +35,14 @@ export interface GroupsTable {
   last_seen_at: IsoDate;
   removed_at: IsoDate | null;
   // liveness (filled by the scanner)
-  status: Status;
+  status: Generated<Status>;
   reason: string | null;
   status_since: IsoDate | null;
   last_checked_at: IsoDate | null;
   failing_since: IsoDate | null;
   failing_reason: string | null;
-  consecutive_failures: number;
-  ever_alive: number;
+  consecutive_failures: Generated<number>;
+  ever_alive: Generated<number>;
   last_activity_at: IsoDate | null;
   next_event_at: IsoDate | null;
   last_check_id: number | null;

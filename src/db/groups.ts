@@ -1,0 +1,193 @@
+import type { Db } from "./connect.js";
+import type { GroupRow, NewGroup, Status } from "./schema.js";
+
+export async function getSource(db: Db, id: string) {
+  return db.selectFrom("sources").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+export async function listActiveGroups(db: Db, opts: { status?: Status } = {}): Promise<GroupRow[]> {
+  let q = db.selectFrom("groups").selectAll().where("removed_at", "is", null);
+  if (opts.status) q = q.where("status", "=", opts.status);
+  return q.orderBy("continent").orderBy("country_name").orderBy("city").orderBy("name").execute();
+}
+
+export async function listGroupsOfSource(db: Db, sourceId: string): Promise<GroupRow[]> {
+  return db.selectFrom("groups").selectAll().where("source_id", "=", sourceId).execute();
+}
+
+export async function getGroupById(db: Db, id: string): Promise<GroupRow | undefined> {
+  return db.selectFrom("groups").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+/** Finds groups by id, name, city or country fragment (best matches first, removed groups last); empty query: the first by name. */
+export async function findGroups(db: Db, query: string, limit = 25): Promise<GroupRow[]> {
+  const q = query.trim();
+  if (!q) {
+    return db
+      .selectFrom("groups")
+      .selectAll()
+      .where("removed_at", "is", null)
+      .orderBy("name")
+      .limit(limit)
+      .execute();
+  }
+  const byId = await getGroupById(db, q);
+  if (byId) return [byId];
+  const lower = q.toLowerCase();
+  const escaped = lower.replace(/[\\%_]/g, (c) => `\\${c}`);
+  const rows = await db
+    .selectFrom("groups")
+    .selectAll()
+    .where((eb) =>
+      eb.or([
+        eb(eb.fn("lower", ["name"]), "like", `%${escaped}%`),
+        eb(eb.fn("lower", ["city"]), "like", `%${escaped}%`),
+        eb(eb.fn("lower", ["country_name"]), "like", `%${escaped}%`),
+      ]),
+    )
+    .orderBy("removed_at")
+    .orderBy("name")
+    .limit(200)
+    .execute();
+  const rank = (g: GroupRow) => {
+    const n = g.name.toLowerCase();
+    if (n === lower) return 0;
+    if (n.startsWith(lower)) return 1;
+    if (n.includes(lower)) return 2;
+    return 3;
+  };
+  return rows
+    .map((g) => ({ g, r: rank(g) + (g.removed_at ? 10 : 0) }))
+    .sort((a, b) => a.r - b.r || a.g.name.localeCompare(b.g.name))
+    .slice(0, limit)
+    .map((x) => x.g);
+}
+
+export interface SyncWrite {
+  sourceId: string;
+  sourceUrl: string;
+  etag: string | null;
+  lastModified: string | null;
+  now: string;
+  upserts: Omit<NewGroup, "first_seen_at" | "last_seen_at" | "source_id">[];
+}
+
+/** Applies one sync in a single transaction: upserts, marks the missing as removed, records the source. */
+export interface SyncApplied {
+  added: string[];
+  updated: number;
+  removed: string[];
+  restored: string[];
+}
+
+export async function applySync(
+  db: Db,
+  w: SyncWrite,
+  /** Runs inside the same transaction (e.g. to queue "new group" alerts atomically). */
+  afterWrite?: (trx: Db, result: SyncApplied, firstSync: boolean) => Promise<void>,
+): Promise<SyncApplied> {
+  return db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto("sources")
+      .values({
+        id: w.sourceId,
+        url: w.sourceUrl,
+        etag: w.etag,
+        last_modified: w.lastModified,
+        last_synced_at: w.now,
+        last_group_count: w.upserts.length,
+      })
+      .onConflict((oc) =>
+        oc.column("id").doUpdateSet({
+          url: w.sourceUrl,
+          etag: w.etag,
+          last_modified: w.lastModified,
+          last_synced_at: w.now,
+          last_group_count: w.upserts.length,
+        }),
+      )
+      .execute();
+
+    const firstSync = !(await trx.selectFrom("groups").select("id").limit(1).executeTakeFirst());
+    const existing = await trx
+      .selectFrom("groups")
+      .select(["id", "normalized_url", "removed_at"])
+      .where("source_id", "=", w.sourceId)
+      .execute();
+    const byUrl = new Map(existing.map((g) => [g.normalized_url, g]));
+    const seen = new Set<string>();
+    const added: string[] = [];
+    const restored: string[] = [];
+    let updated = 0;
+
+    for (const g of w.upserts) {
+      seen.add(g.normalized_url);
+      const prev = byUrl.get(g.normalized_url);
+      if (!prev) {
+        await trx
+          .insertInto("groups")
+          .values({ ...g, source_id: w.sourceId, first_seen_at: w.now, last_seen_at: w.now })
+          .execute();
+        added.push(g.id);
+        continue;
+      }
+      const { id: _id, ...fields } = g;
+      await trx
+        .updateTable("groups")
+        .set({ ...fields, last_seen_at: w.now, removed_at: null })
+        .where("id", "=", prev.id)
+        .execute();
+      if (prev.removed_at) restored.push(prev.id);
+      updated++;
+    }
+
+    const removed = existing.filter((g) => !seen.has(g.normalized_url) && !g.removed_at).map((g) => g.id);
+    for (let i = 0; i < removed.length; i += 500) {
+      await trx
+        .updateTable("groups")
+        .set({ removed_at: w.now })
+        .where("id", "in", removed.slice(i, i + 500))
+        .execute();
+    }
+    const result = { added, updated, removed, restored };
+    if (afterWrite) await afterWrite(trx as unknown as Db, result, firstSync);
+    return result;
+  });
+}
+
+export async function touchSource(db: Db, id: string, now: string): Promise<void> {
+  await db.updateTable("sources").set({ last_synced_at: now }).where("id", "=", id).execute();
+}
+
+export interface StatusCount {
+  status: Status;
+  count: number;
+}
+
+export async function countByStatus(
+  db: Db,
+  filter: { continent?: string; countryCode?: string } = {},
+): Promise<StatusCount[]> {
+  let q = db
+    .selectFrom("groups")
+    .select(["status", (eb) => eb.fn.countAll<number>().as("count")])
+    .where("removed_at", "is", null);
+  if (filter.continent)
+    q = q.where((eb) => eb(eb.fn("lower", ["continent"]), "=", filter.continent!.toLowerCase()));
+  if (filter.countryCode) q = q.where("country_code", "=", filter.countryCode.toUpperCase());
+  const rows = await q.groupBy("status").execute();
+  return rows.map((r) => ({ status: r.status, count: Number(r.count) }));
+}
+
+/** Groups inside a lat/lon bounding box (pre-filter for distance queries). */
+export async function groupsInBox(
+  db: Db,
+  box: { minLat: number; maxLat: number; minLon: number; maxLon: number } | null,
+): Promise<GroupRow[]> {
+  let q = db.selectFrom("groups").selectAll().where("removed_at", "is", null).where("lat", "is not", null);
+  if (box) {
+    q = q.where("lat", ">=", box.minLat).where("lat", "<=", box.maxLat);
+    if (box.minLon <= box.maxLon) q = q.where("lon", ">=", box.minLon).where("lon", "<=", box.maxLon);
+  }
+  return q.execute();
+}

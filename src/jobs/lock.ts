@@ -1,0 +1,44 @@
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import type { Clock } from "../clock.js";
+import type { Db } from "../db/connect.js";
+import { recordJobRun, releaseLock, renewLock, tryAcquireLock } from "../db/locks.js";
+
+export const HOLDER = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+
+export type Locked<T> = { kind: "ran"; value: T } | { kind: "busy" };
+
+/**
+ * Runs `fn` only if no other run of the job (in this or another process) holds the lock.
+ * The lock expires after `ttlMs` unless renewed, so a killed process doesn't block the job forever.
+ */
+export async function withJobLock<T>(
+  db: Db,
+  clock: Clock,
+  name: string,
+  fn: () => Promise<T>,
+  opts: { ttlMs?: number; holder?: string; result?: (v: T) => string } = {},
+): Promise<Locked<T>> {
+  const ttl = opts.ttlMs ?? 10 * 60_000;
+  const holder = opts.holder ?? HOLDER;
+  const at = () => clock.now();
+  const exp = () => new Date(at().getTime() + ttl).toISOString();
+  if (!(await tryAcquireLock(db, name, holder, at().toISOString(), exp()))) return { kind: "busy" };
+  const renew = setInterval(
+    () => void renewLock(db, name, holder, exp()).catch(() => {}),
+    Math.max(1000, ttl / 3),
+  );
+  renew.unref();
+  try {
+    await recordJobRun(db, name, { last_started_at: at().toISOString() });
+    const value = await fn();
+    await recordJobRun(db, name, {
+      last_finished_at: at().toISOString(),
+      last_result: opts.result ? opts.result(value) : "ok",
+    });
+    return { kind: "ran", value };
+  } finally {
+    clearInterval(renew);
+    await releaseLock(db, name, holder);
+  }
+}

@@ -1,0 +1,330 @@
+import { type Clock, isoNow } from "../clock.js";
+import type { Db } from "../db/connect.js";
+import { getGroupById, listActiveGroups } from "../db/groups.js";
+import {
+  finishScan,
+  type GroupStateWrite,
+  hasAnyCheck,
+  insertEvent,
+  recordCheck,
+  startOrResumeScan,
+} from "../db/scans.js";
+import type { GroupRow, Status } from "../db/schema.js";
+import { type ActivityEvidence, extractActivity, mergeActivity } from "../liveness/activity.js";
+import { classify, type Verdict } from "../liveness/classify.js";
+import {
+  applyVerdict,
+  type HysteresisConfig,
+  type LivenessState,
+  type Transition,
+} from "../liveness/hysteresis.js";
+import type { ProbeResult } from "../liveness/probe-types.js";
+import type { Logger } from "../logger.js";
+
+export interface Prober {
+  probe(url: string): Promise<ProbeResult>;
+}
+
+export interface ScanSettings extends HysteresisConfig {
+  dormantAfterDays: number;
+  canaryUrls: readonly string[];
+  concurrency: number;
+}
+
+/** Called inside the transaction that records a confirmed transition (alerts queue their outbox rows here). */
+export type OnTransition = (
+  trx: Db,
+  t: {
+    group: GroupRow;
+    transition: Exclude<Transition, null>;
+    verdict: Verdict;
+    at: string;
+    firstScan: boolean;
+  },
+) => Promise<void>;
+
+export interface ScanDeps {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  /** Rate limits (global and per host) live inside the prober, on every request and redirect hop. */
+  prober: Prober;
+  settings: ScanSettings;
+  onTransition?: OnTransition;
+}
+
+export interface ScanProgress {
+  done: number;
+  total: number;
+  group: GroupRow;
+  verdict: Verdict;
+  status: Status;
+}
+
+export interface ScanRequest {
+  /** Only these groups (a one-off check, not a resumable scan). */
+  groupIds?: string[];
+  onProgress?: (p: ScanProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface CheckedGroup {
+  id: string;
+  name: string;
+  status: Status;
+  verdict: Verdict;
+  transition: Transition;
+}
+
+export type ScanOutcome =
+  | {
+      kind: "done";
+      scanId: number | null;
+      resumed: boolean;
+      checked: number;
+      skipped: number;
+      total: number;
+      counts: Record<Status, number>;
+      transitions: { id: string; name: string; transition: Exclude<Transition, null> }[];
+      groups: CheckedGroup[];
+    }
+  | { kind: "offline"; message: string; canaries: { url: string; error: string | null }[] }
+  | { kind: "interrupted"; checked: number; total: number }
+  | { kind: "not_found"; message: string };
+
+/** A scan killed more than this long ago starts over instead of resuming. */
+const RESUME_WINDOW_MS = 12 * 3_600_000;
+/** When a check fails at the network level, the canary is re-asked at most this often. */
+const CANARY_TTL_MS = 15_000;
+
+const stateOf = (g: GroupRow): LivenessState => ({
+  status: g.status,
+  reason: g.reason,
+  statusSince: g.status_since,
+  everAlive: g.ever_alive === 1,
+  consecutiveFailures: g.consecutive_failures,
+  failingSince: g.failing_since,
+  failingReason: g.failing_reason,
+});
+
+/** Is the internet reachable from here? Any HTTP answer from any canary counts. */
+export async function checkCanaries(prober: Prober, urls: readonly string[]) {
+  if (urls.length === 0) return { online: true, results: [] };
+  const results = await Promise.all(
+    urls.map(async (url) => {
+      const r = await prober.probe(url);
+      return { url, error: r.status === null ? (r.error?.message ?? "no answer") : null };
+    }),
+  );
+  return { online: results.some((r) => r.error === null), results };
+}
+
+const NETWORK_FAILURES = new Set(["dns_nxdomain", "refused", "tls", "timeout", "reset", "dns_error"]);
+
+/**
+ * Probe one group's site (and its feeds), and judge it. Pure of the database.
+ * Feeds are read for reachable pages (dates decide alive vs dormant) and also for inconclusive ones:
+ * a meetup page behind a bot wall whose calendar still lists events is alive.
+ */
+export async function judgeGroup(
+  deps: Pick<ScanDeps, "prober" | "clock" | "settings">,
+  group: { url: string; name?: string | null },
+): Promise<{ probe: ProbeResult; verdict: Verdict }> {
+  const { prober, clock, settings } = deps;
+  const url = group.url;
+  const probe = await prober.probe(url);
+  const now = clock.now();
+  const judge = (activity: ActivityEvidence | null) =>
+    classify({
+      groupUrl: url,
+      probe,
+      activity,
+      now,
+      dormantAfterDays: settings.dormantAfterDays,
+      groupName: group.name,
+    });
+  const first = judge(null);
+  if (first.status === "dead") return { probe, verdict: first };
+  const ok = probe.status !== null && probe.status >= 200 && probe.status < 300;
+  const page = extractActivity({
+    body: ok && probe.body ? probe.body : "",
+    contentType: ok ? probe.contentType : "text/html",
+    url: probe.finalUrl ?? url,
+    now,
+  });
+  let activity = page;
+  for (const feed of page.feeds.slice(0, 2)) {
+    const f = await prober.probe(feed);
+    if (f.status !== null && f.status >= 200 && f.status < 300 && f.body) {
+      activity = mergeActivity(
+        activity,
+        extractActivity({ body: f.body, contentType: f.contentType, url: f.finalUrl ?? feed, now }),
+      );
+    }
+  }
+  return { probe, verdict: judge(activity) };
+}
+
+/**
+ * Checks every listed group (or the chosen ones), judges each and folds the verdict into its
+ * state with hysteresis. Never cries wolf: if the internet looks down from here, nothing changes.
+ */
+export async function scanGroups(deps: ScanDeps, req: ScanRequest = {}): Promise<ScanOutcome> {
+  const { db, clock, logger, prober, settings } = deps;
+
+  let groups: GroupRow[];
+  if (req.groupIds) {
+    groups = [];
+    for (const id of req.groupIds) {
+      const g = await getGroupById(db, id);
+      if (g) groups.push(g);
+    }
+    if (groups.length === 0) return { kind: "not_found", message: "No such group." };
+  } else {
+    groups = await listActiveGroups(db);
+  }
+
+  const canary = await checkCanaries(prober, settings.canaryUrls);
+  if (!canary.online) {
+    logger.warn({ canaries: canary.results }, "scan aborted: the internet is unreachable from here");
+    return {
+      kind: "offline",
+      message:
+        "None of the canary sites answered, so the internet looks unreachable from here. The scan was stopped and no status was changed. Check this machine's network (or POICK_CANARY_URLS) and try again.",
+      canaries: canary.results,
+    };
+  }
+  let canaryCheckedAt = clock.now().getTime();
+  let canaryPending: Promise<boolean> | null = null;
+  let offline = false;
+  const stillOnline = async (): Promise<boolean> => {
+    if (clock.now().getTime() - canaryCheckedAt < CANARY_TTL_MS) return !offline;
+    canaryPending ??= checkCanaries(prober, settings.canaryUrls).then((c) => {
+      canaryCheckedAt = clock.now().getTime();
+      canaryPending = null;
+      offline = !c.online;
+      return c.online;
+    });
+    return canaryPending;
+  };
+
+  const now0 = isoNow(clock);
+  let scanId: number | null = null;
+  let resumed = false;
+  let done = new Set<string>();
+  const firstScan = !(await hasAnyCheck(db));
+  if (!req.groupIds) {
+    const s = await startOrResumeScan(
+      db,
+      now0,
+      new Date(clock.now().getTime() - RESUME_WINDOW_MS).toISOString(),
+      groups.length,
+    );
+    scanId = s.scanId;
+    resumed = s.resumed;
+    done = s.done;
+    if (resumed) logger.info({ scanId, already: done.size }, "resuming an interrupted scan");
+  }
+  const todo = groups.filter((g) => !done.has(g.id));
+  const total = groups.length;
+  let completed = done.size;
+  const results: CheckedGroup[] = [];
+  const transitions: { id: string; name: string; transition: Exclude<Transition, null> }[] = [];
+
+  const checkOne = async (g: GroupRow) => {
+    const { probe, verdict } = await judgeGroup(deps, g);
+    if (
+      verdict.status === "dead" &&
+      probe.error &&
+      NETWORK_FAILURES.has(probe.error.code) &&
+      !(await stillOnline())
+    ) {
+      return; // our network went away mid-scan: this failure says nothing about the group
+    }
+    const at = isoNow(clock);
+    let transition: Transition = null;
+    const written = await recordCheck(
+      db,
+      {
+        groupId: g.id,
+        scanId,
+        checkedAt: at,
+        status: verdict.status,
+        reason: verdict.reason,
+        httpStatus: probe.status,
+        finalUrl: probe.finalUrl,
+        redirects: probe.hops,
+        timings: { ...probe.timings, attempts: probe.attempts },
+        evidence: verdict.evidence,
+      },
+      (current): GroupStateWrite => {
+        const step = applyVerdict(stateOf(current), verdict, at, settings);
+        transition = step.transition;
+        const s = step.state;
+        return {
+          status: s.status,
+          reason: s.reason,
+          status_since: s.statusSince,
+          ever_alive: s.everAlive ? 1 : 0,
+          consecutive_failures: s.consecutiveFailures,
+          failing_since: s.failingSince,
+          failing_reason: s.failingReason,
+          last_activity_at: verdict.lastActivityAt ?? current.last_activity_at,
+          next_event_at: verdict.nextEventAt ?? (verdict.status === "alive" ? null : current.next_event_at),
+        };
+      },
+      async (trx, before) => {
+        if (!transition) return;
+        await insertEvent(trx, { groupId: g.id, kind: transition, at, detail: { reason: verdict.reason } });
+        await deps.onTransition?.(trx, { group: before, transition, verdict, at, firstScan });
+      },
+    );
+    if (!written) return;
+    completed++;
+    results.push({ id: g.id, name: g.name, status: written.after.status, verdict, transition });
+    if (transition) transitions.push({ id: g.id, name: g.name, transition });
+    req.onProgress?.({ done: completed, total, group: g, verdict, status: written.after.status });
+  };
+
+  let next = 0;
+  const worker = async () => {
+    while (next < todo.length && !offline && !req.signal?.aborted) {
+      const g = todo[next++] as GroupRow;
+      try {
+        await checkOne(g);
+      } catch (err) {
+        logger.error({ err, group: g.id }, "check failed unexpectedly; the group keeps its status");
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(settings.concurrency, Math.max(1, todo.length)) }, worker));
+
+  if (offline) {
+    if (scanId !== null) await finishScan(db, scanId, "aborted", isoNow(clock), "network down");
+    return {
+      kind: "offline",
+      message:
+        "The internet became unreachable from here during the scan. It stopped; failures seen while offline were not counted. Run it again when the network is back.",
+      canaries: [],
+    };
+  }
+  if (req.signal?.aborted) return { kind: "interrupted", checked: completed, total };
+  if (scanId !== null) await finishScan(db, scanId, "done", isoNow(clock), null);
+
+  const counts: Record<Status, number> = { alive: 0, dormant: 0, dead: 0, unknown: 0 };
+  const final = req.groupIds
+    ? results.map((r) => r.status)
+    : (await listActiveGroups(db)).map((g) => g.status);
+  for (const s of final) counts[s]++;
+  return {
+    kind: "done",
+    scanId,
+    resumed,
+    checked: results.length,
+    skipped: done.size,
+    total,
+    counts,
+    transitions,
+    groups: results,
+  };
+}

@@ -1,0 +1,211 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Db } from "../../src/db/connect.js";
+import { getGroupById } from "../../src/db/groups.js";
+import { recentChecks, startOrResumeScan } from "../../src/db/scans.js";
+import { type ScanDeps, scanGroups } from "../../src/jobs/scan.js";
+import { parseCidrs } from "../../src/liveness/guard.js";
+import { HostLimiter } from "../../src/liveness/limiter.js";
+import { createProber } from "../../src/liveness/probe.js";
+import { silentLogger } from "../../src/logger.js";
+import { FakeClock } from "../helpers/clock.js";
+import { tempDb } from "../helpers/db.js";
+import { seedGroups } from "../helpers/seed.js";
+import { startTestWeb, type TestWeb } from "../helpers/web.js";
+
+const PAGES = join(import.meta.dirname, "../fixtures/pages");
+const page = (f: string) => readFileSync(join(PAGES, f), "utf8");
+const html = (body: string) =>
+  `<!doctype html><html><head><title>Python User Group</title></head><body>${body}</body></html>`;
+
+let web: TestWeb;
+const state: Record<string, number> = { flaky: 200, canary: 200 };
+
+beforeAll(async () => {
+  web = await startTestWeb();
+  web.route("canary.test", (_req, res) => {
+    if (state.canary === 0) res.socket?.destroy();
+    else res.writeHead(200).end("ok");
+  });
+  web.route("alive.test", (_req, res) =>
+    res
+      .writeHead(200, { "content-type": "text/html" })
+      .end(html("<h1>Python User Group</h1><p>We meet monthly.</p>")),
+  );
+  web.route("gone.test", (_req, res) => res.writeHead(404, { "content-type": "text/html" }).end("not found"));
+  web.route("walled.test", (_req, res) =>
+    res.writeHead(403, { "content-type": "text/html" }).end("forbidden"),
+  );
+  web.route("parked.test", (_req, res) =>
+    res.writeHead(200, { "content-type": "text/html" }).end(page("parked-sedo.html")),
+  );
+  web.route("flaky.test", (_req, res) => {
+    if (state.flaky === 200)
+      res.writeHead(200, { "content-type": "text/html" }).end(html("<h1>Python Flaky</h1>"));
+    else res.writeHead(state.flaky as number, { "content-type": "text/html" }).end("down");
+  });
+  web.resolve("bait.test", "10.0.0.5");
+});
+afterAll(() => web.close());
+
+function deps(db: Db, clock: FakeClock, over: Partial<ScanDeps["settings"]> = {}): ScanDeps {
+  const limiter = new HostLimiter({ concurrency: 8, perHostConcurrency: 4, perHostPerSecond: 100 });
+  return {
+    db,
+    clock,
+    logger: silentLogger,
+    prober: createProber({
+      userAgent: "Poick-test",
+      timeoutMs: 2000,
+      maxBodyBytes: 1_048_576,
+      allowNets: parseCidrs(["127.0.0.0/8"]),
+      lookup: web.lookup,
+      clock,
+      retries: 1,
+      backoffMs: [5],
+      limiter,
+    }),
+    settings: {
+      deadAfterChecks: 3,
+      deadAfterHours: 24,
+      dormantAfterDays: 365,
+      canaryUrls: [web.url("canary.test", "/")],
+      concurrency: 4,
+      ...over,
+    },
+  };
+}
+
+describe("scanGroups", () => {
+  it("a first scan on a fresh database answers at once, and bait addresses are never contacted", async () => {
+    const { db } = await tempDb();
+    const clock = new FakeClock();
+    const ids = await seedGroups(db, [
+      { name: "Alive", url: web.url("alive.test", "/") },
+      { name: "Gone", url: web.url("gone.test", "/group") },
+      { name: "Walled", url: web.url("walled.test", "/") },
+      { name: "Parked", url: web.url("parked.test", "/") },
+      { name: "Bait", url: "http://bait.test/" },
+    ]);
+    const out = await scanGroups(deps(db, clock));
+    expect(out.kind).toBe("done");
+    if (out.kind !== "done") return;
+    const st = async (i: number) => (await getGroupById(db, ids[i]!))!;
+    expect((await st(0)).status).toBe("alive");
+    expect((await st(1)).status).toBe("dead");
+    expect((await st(1)).reason).toBe("http_404");
+    expect((await st(2)).status).toBe("unknown");
+    expect((await st(3)).status).toBe("dead");
+    expect((await st(4)).status).toBe("unknown");
+    expect((await st(4)).reason).toBe("forbidden_address");
+    expect(web.hits("bait.test")).toBe(0);
+    expect(out.counts).toEqual({ alive: 1, dormant: 0, dead: 2, unknown: 2 });
+    expect(out.transitions).toEqual([]); // never seen alive: no alerts
+  });
+
+  it("a live group turns dead only after 3 failed checks over 24 h; one good check clears it", async () => {
+    const { db } = await tempDb();
+    const clock = new FakeClock();
+    const [id] = await seedGroups(db, [{ name: "Flaky", url: web.url("flaky.test", "/") }]);
+    const d = deps(db, clock);
+    state.flaky = 200;
+    await scanGroups(d);
+    expect((await getGroupById(db, id!))?.status).toBe("alive");
+
+    state.flaky = 404;
+    for (const hours of [6, 6]) {
+      clock.advanceHours(hours);
+      const o = await scanGroups(d);
+      expect(o.kind === "done" && o.transitions).toEqual([]);
+      const g = await getGroupById(db, id!);
+      expect(g?.status).toBe("alive");
+      expect(g?.failing_since).not.toBeNull();
+    }
+    state.flaky = 200;
+    clock.advanceHours(6);
+    await scanGroups(d);
+    expect((await getGroupById(db, id!))?.failing_since).toBeNull();
+
+    state.flaky = 404;
+    for (const hours of [6, 12]) {
+      clock.advanceHours(hours);
+      await scanGroups(d);
+      expect((await getGroupById(db, id!))?.status).toBe("alive");
+    }
+    clock.advanceHours(12);
+    const last = await scanGroups(d);
+    expect(last.kind === "done" && last.transitions).toEqual([{ id, name: "Flaky", transition: "dead" }]);
+    expect((await getGroupById(db, id!))?.status).toBe("dead");
+
+    state.flaky = 200;
+    clock.advanceHours(6);
+    const back = await scanGroups(d);
+    expect(back.kind === "done" && back.transitions[0]?.transition).toBe("revived");
+    state.flaky = 200;
+  });
+
+  it("transient 5xx does not flip a live group", async () => {
+    const { db } = await tempDb();
+    const clock = new FakeClock();
+    const [id] = await seedGroups(db, [{ name: "Flaky", url: web.url("flaky.test", "/") }]);
+    const d = deps(db, clock);
+    state.flaky = 200;
+    await scanGroups(d);
+    state.flaky = 503;
+    clock.advanceHours(1);
+    await scanGroups(d);
+    state.flaky = 200;
+    clock.advanceHours(1);
+    await scanGroups(d);
+    const g = await getGroupById(db, id!);
+    expect(g?.status).toBe("alive");
+    expect(g?.consecutive_failures).toBe(0);
+  });
+
+  it("with the canary down, nothing changes and nothing is recorded", async () => {
+    const { db } = await tempDb();
+    const clock = new FakeClock();
+    const [id] = await seedGroups(db, [{ name: "Gone", url: web.url("gone.test", "/") }]);
+    state.canary = 0;
+    try {
+      const out = await scanGroups(deps(db, clock));
+      expect(out.kind).toBe("offline");
+      const g = await getGroupById(db, id!);
+      expect(g?.status).toBe("unknown");
+      expect(g?.last_checked_at).toBeNull();
+      expect(await recentChecks(db, id!)).toHaveLength(0);
+      expect(web.hits("gone.test")).toBeGreaterThanOrEqual(0);
+    } finally {
+      state.canary = 200;
+    }
+  });
+
+  it("a scan killed half-way is resumed: no group is checked twice in one scan", async () => {
+    const { db } = await tempDb();
+    const clock = new FakeClock();
+    const ids = await seedGroups(db, [
+      { name: "A", url: web.url("alive.test", "/a") },
+      { name: "B", url: web.url("alive.test", "/b") },
+      { name: "C", url: web.url("alive.test", "/c") },
+    ]);
+    const d = deps(db, clock);
+    // A scan that checked one group and was killed.
+    const first = await scanGroups(d, { groupIds: [ids[0]!] });
+    expect(first.kind).toBe("done");
+    const started = await startOrResumeScan(db, clock.now().toISOString(), "2000-01-01", 3);
+    await db.updateTable("checks").set({ scan_id: started.scanId }).where("group_id", "=", ids[0]!).execute();
+    const before = web.hits("alive.test");
+    const out = await scanGroups(d);
+    expect(out.kind === "done" && out.resumed).toBe(true);
+    expect(out.kind === "done" && out.skipped).toBe(1);
+    expect(out.kind === "done" && out.checked).toBe(2);
+    expect(web.hits("alive.test") - before).toBe(2);
+    const perScan = await db
+      .selectFrom("checks")
+      .select(["group_id"])
+      .where("scan_id", "=", started.scanId)
+      .execute();
+    expect(perScan.map((c) => c.group_id).sort()).toEqual([...ids].sort());
+  });
+});
