@@ -177,3 +177,43 @@ export async function insertEvent(
 export async function hasAnyCheck(db: Db): Promise<boolean> {
   return (await db.selectFrom("checks").select("id").limit(1).executeTakeFirst()) !== undefined;
 }
+
+export interface EventWithGroup {
+  kind: "dead" | "revived" | "new";
+  at: string;
+  group_id: string;
+  name: string;
+  url: string;
+  city: string | null;
+  country_name: string | null;
+  continent: string | null;
+  country_code: string | null;
+  lat: number | null;
+  lon: number | null;
+  status: Status;
+}
+
+/** Status changes (and new listings) since a moment, newest first, with their group. */
+export async function eventsSince(db: Db, since: string): Promise<EventWithGroup[]> {
+  return db
+    .selectFrom("events")
+    .innerJoin("groups", "groups.id", "events.group_id")
+    .select([
+      "events.kind",
+      "events.at",
+      "events.group_id",
+      "groups.name",
+      "groups.url",
+      "groups.city",
+      "groups.country_name",
+      "groups.continent",
+      "groups.country_code",
+      "groups.lat",
+      "groups.lon",
+      "groups.status",
+    ])
+    .where("events.at", ">=", since)
+    .orderBy("events.at", "desc")
+    .limit(500)
+    .execute();
+}

@@ -1,0 +1,191 @@
+import {
+  type APIActionRowComponent,
+  type APIApplicationCommandSubcommandOption,
+  type APIComponentInMessageActionRow,
+  type APIEmbed,
+  ApplicationCommandOptionType,
+  ButtonStyle,
+  ComponentType,
+} from "discord-api-types/v10";
+import type { Place } from "../geo/geocode.js";
+import { findNear, type NearbyGroup, type NearResult } from "../jobs/near.js";
+import { placeSuggestions } from "../jobs/places.js";
+import { formatKm, relativeTime, STATUS_EMOJI } from "../present/text.js";
+import { clampEmbed, clip, discordTime, escapeText, LIMITS } from "./limits.js";
+import type { ButtonHandler, Choice, CommandDeps, Invocation, Reply, Responder } from "./types.js";
+
+export const PAGE_SIZE = 8;
+export const DEFAULT_RADIUS = 100;
+
+export const nearSubcommand: APIApplicationCommandSubcommandOption = {
+  type: ApplicationCommandOptionType.Subcommand,
+  name: "near",
+  description: "Python user groups near a place, nearest first",
+  options: [
+    {
+      type: ApplicationCommandOptionType.String,
+      name: "place",
+      description: "A city, e.g. Katowice or Portland, Maine",
+      required: true,
+      autocomplete: true,
+      max_length: 100,
+    },
+    {
+      type: ApplicationCommandOptionType.Integer,
+      name: "radius_km",
+      description: `Search radius in km (default ${DEFAULT_RADIUS})`,
+      min_value: 1,
+      max_value: 2000,
+    },
+    {
+      type: ApplicationCommandOptionType.String,
+      name: "show",
+      description: "Which groups to list (default: all)",
+      choices: [
+        { name: "alive only", value: "alive" },
+        { name: "all", value: "all" },
+      ],
+    },
+  ],
+};
+
+function groupLine(n: NearbyGroup, now: Date): string {
+  const g = n.group;
+  const where = g.city ?? g.country_name ?? "";
+  const bits = [
+    `${STATUS_EMOJI[g.status]} **[${escapeText(clip(g.name, 80))}](${g.url})**`,
+    formatKm(n.distanceKm),
+  ];
+  if (where) bits.push(escapeText(where));
+  if (g.next_event_at && Date.parse(g.next_event_at) > now.getTime())
+    bits.push(`next event ${discordTime(g.next_event_at)}`);
+  else if (g.last_activity_at) bits.push(`last event ${relativeTime(g.last_activity_at, now)}`);
+  if (g.status !== "alive") bits.push(`*${g.status}*`);
+  return bits.join(" · ");
+}
+
+const nearestLine = (label: string, n: NearbyGroup) =>
+  `${label}: **${escapeText(n.group.name)}**, ${escapeText(n.group.city ?? n.group.country_name ?? "")}, ${formatKm(n.distanceKm)}`;
+
+export interface NearView {
+  result: Extract<NearResult, { kind: "found" }>;
+  page: number;
+  show: "alive" | "all";
+  userId: string;
+  query: string;
+}
+
+/** Pure rendering: near result -> one embed with a page of groups and page buttons. */
+export function renderNear(v: NearView, now: Date): Reply {
+  const { result } = v;
+  const listed = v.show === "alive" ? result.groups.filter((g) => g.group.status === "alive") : result.groups;
+  const pages = Math.max(1, Math.ceil(listed.length / PAGE_SIZE));
+  const page = Math.min(Math.max(0, v.page), pages - 1);
+  const slice = listed.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE);
+  const lines: string[] = [];
+  if (slice.length === 0) {
+    lines.push(`No ${v.show === "alive" ? "alive " : ""}groups within ${formatKm(result.radiusKm)}.`);
+  } else {
+    lines.push(...slice.map((n) => groupLine(n, now)));
+  }
+  lines.push("");
+  if (result.nearestAlive) lines.push(nearestLine("Nearest alive group", result.nearestAlive));
+  else lines.push("No alive group is known anywhere yet.");
+  if (slice.length === 0 && result.nearest && result.nearest.group.id !== result.nearestAlive?.group.id) {
+    lines.push(nearestLine("Nearest group of any status", result.nearest));
+  }
+  const embed: APIEmbed = clampEmbed({
+    title: clip(`Python groups near ${result.place.label}`, LIMITS.title),
+    description: lines.join("\n"),
+    color: 0x3776ab,
+    footer: {
+      text: `Within ${formatKm(result.radiusKm)} · ${listed.length} group${listed.length === 1 ? "" : "s"}${pages > 1 ? ` · page ${page + 1}/${pages}` : ""} · 🟢 alive 🟡 dormant 🔴 dead ⚪ unknown`,
+    },
+  });
+  const reply: Reply = { embeds: [embed] };
+  if (pages > 1)
+    reply.components = [
+      pageButtons("near", v.userId, page, pages, [String(result.radiusKm), v.show, v.query]),
+    ];
+  return reply;
+}
+
+/** Prev/next buttons whose custom_id holds all state, so they keep working after a restart. */
+export function pageButtons(
+  prefix: string,
+  userId: string,
+  page: number,
+  pages: number,
+  args: string[],
+): APIActionRowComponent<APIComponentInMessageActionRow> {
+  const id = (p: number, tag: string) => {
+    const head = `${prefix}:${userId}:${p}:${tag}`;
+    const rest = args.map((a) => a.replace(/:/g, " ")).join(":");
+    return clip(`${head}:${rest}`, LIMITS.customId).replace(/…$/, "");
+  };
+  return {
+    type: ComponentType.ActionRow,
+    components: [
+      {
+        type: ComponentType.Button,
+        style: ButtonStyle.Secondary,
+        label: "◀ Previous",
+        custom_id: id(page - 1, "p"),
+        disabled: page <= 0,
+      },
+      {
+        type: ComponentType.Button,
+        style: ButtonStyle.Secondary,
+        label: "Next ▶",
+        custom_id: id(page + 1, "n"),
+        disabled: page >= pages - 1,
+      },
+    ],
+  };
+}
+
+export function didYouMean(query: string, kind: "ambiguous" | "not_found", suggestions: Place[]): Reply {
+  const names = suggestions.slice(0, 10).map((p) => `• ${escapeText(p.label)}`);
+  const head =
+    kind === "ambiguous"
+      ? `"${escapeText(clip(query, 80))}" could be several places. Did you mean one of these? Run the command again with the full name.`
+      : `I couldn't find a place called "${escapeText(clip(query, 80))}".${names.length ? " Did you mean:" : ' Check the spelling, or add the country (e.g. "Paris, France").'}`;
+  return { ephemeral: true, content: clip([head, ...names].join("\n"), LIMITS.content) };
+}
+
+export async function executeNear(
+  deps: CommandDeps,
+  inv: Invocation,
+  args: { place: string; radiusKm: number | null; show: string | null; page?: number },
+): Promise<Reply> {
+  const show = args.show === "alive" ? "alive" : "all";
+  const result = await findNear(deps.db, args.place, { radiusKm: args.radiusKm ?? DEFAULT_RADIUS });
+  if (result.kind !== "found") return didYouMean(args.place, result.kind, result.suggestions);
+  return renderNear(
+    { result, page: args.page ?? 0, show, userId: inv.userId, query: args.place },
+    deps.clock.now(),
+  );
+}
+
+export async function autocompletePlace(deps: CommandDeps, value: string): Promise<Choice[]> {
+  const places = await placeSuggestions(deps.db, value, LIMITS.choices);
+  return places.map((p) => ({
+    name: clip(p.label, LIMITS.choiceName),
+    value: clip(p.label, LIMITS.choiceValue),
+  }));
+}
+
+export const nearButtons: ButtonHandler = {
+  prefix: "near",
+  async execute(deps, inv, args, res: Responder) {
+    const [, page, , radius, show, ...q] = args;
+    await res.update(
+      await executeNear(deps, inv, {
+        place: q.join(":"),
+        radiusKm: Number(radius) || DEFAULT_RADIUS,
+        show: show ?? "all",
+        page: Number(page) || 0,
+      }),
+    );
+  },
+};

@@ -1,0 +1,87 @@
+import {
+  type APIApplicationCommandSubcommandOption,
+  type APIEmbed,
+  ApplicationCommandOptionType,
+} from "discord-api-types/v10";
+import type { AdminJobs } from "../jobs/admin.js";
+import { groupStats, type StatsResult } from "../jobs/stats.js";
+import { percent, STATUS_EMOJI, STATUSES } from "../present/text.js";
+import { clampEmbed, discordTime, escapeText } from "./limits.js";
+import type { CommandDeps, Reply } from "./types.js";
+
+export const CONTINENT_CHOICES = ["Africa", "Asia", "Europe", "North America", "South America", "Oceania"];
+
+export const statsSubcommand: APIApplicationCommandSubcommandOption = {
+  type: ApplicationCommandOptionType.Subcommand,
+  name: "stats",
+  description: "How many groups are alive, like the study's 59 / 324",
+  options: [
+    {
+      type: ApplicationCommandOptionType.String,
+      name: "country",
+      description: "A country name or code, e.g. Poland or PL",
+      max_length: 60,
+    },
+    {
+      type: ApplicationCommandOptionType.String,
+      name: "continent",
+      description: "A continent",
+      choices: CONTINENT_CHOICES.map((c) => ({ name: c, value: c })),
+    },
+  ],
+};
+
+export interface ScheduleInfo {
+  lastScanAt: string | null;
+  nextScanAt: Date | null;
+  lastSyncAt: string | null;
+  nextSyncAt: Date | null;
+}
+
+export function renderStats(stats: Extract<StatsResult, { kind: "stats" }>, schedule: ScheduleInfo): Reply {
+  const lines = [
+    `**${stats.alive} / ${stats.total} = ${percent(stats.alive, stats.total)} alive**`,
+    "",
+    ...STATUSES.map(
+      (s) => `${STATUS_EMOJI[s]} ${s}: **${stats.byStatus[s]}** (${percent(stats.byStatus[s], stats.total)})`,
+    ),
+  ];
+  const runs: string[] = [];
+  runs.push(schedule.lastScanAt ? `Last scan ${discordTime(schedule.lastScanAt)}` : "No scan has run yet");
+  if (schedule.nextScanAt) runs.push(`next ${discordTime(schedule.nextScanAt.toISOString())}`);
+  const syncs: string[] = [
+    schedule.lastSyncAt
+      ? `Last wiki sync ${discordTime(schedule.lastSyncAt)}`
+      : "The wiki has not been synced yet",
+  ];
+  if (schedule.nextSyncAt) syncs.push(`next ${discordTime(schedule.nextSyncAt.toISOString())}`);
+  const embed: APIEmbed = clampEmbed({
+    title: `Python user groups — ${escapeText(stats.scope)}`,
+    description: [...lines, "", `${runs.join(", ")}.`, `${syncs.join(", ")}.`].join("\n"),
+    color: 0x3776ab,
+  });
+  return { embeds: [embed] };
+}
+
+export async function scheduleInfo(jobs: AdminJobs): Promise<ScheduleInfo> {
+  const [scan, sync] = await Promise.all([jobs.lastRun("scan"), jobs.lastRun("sync")]);
+  return {
+    lastScanAt: scan.finishedAt,
+    nextScanAt: jobs.nextRun("scan"),
+    lastSyncAt: sync.finishedAt,
+    nextSyncAt: jobs.nextRun("sync"),
+  };
+}
+
+export async function executeStats(
+  deps: CommandDeps,
+  filter: { country: string | null; continent: string | null },
+): Promise<Reply> {
+  const stats = await groupStats(deps.db, {
+    country: filter.country ?? undefined,
+    continent: filter.continent ?? undefined,
+  });
+  if (stats.kind === "unknown_area") return { ephemeral: true, content: stats.message };
+  const schedule = await scheduleInfo(deps.jobs);
+  return renderStats(stats, { ...schedule, lastScanAt: schedule.lastScanAt ?? stats.lastScanAt });
+}

@@ -1,0 +1,22 @@
+import type { Db } from "../db/connect.js";
+import { findCitiesByKey, findCitiesByPrefix } from "../db/gazetteer.js";
+import type { CityRow } from "../db/schema.js";
+import type { CityCandidate, CityLookup } from "../geo/geocode.js";
+
+const toCandidate = (r: CityRow): CityCandidate => ({
+  id: r.id,
+  name: r.name,
+  country: r.country,
+  adminCode: r.admin_code,
+  population: r.population,
+  lat: r.lat,
+  lon: r.lon,
+});
+
+/** The gazetteer in SQLite, seen through the geo module's lookup interface. */
+export function dbCityLookup(db: Db): CityLookup {
+  return {
+    byKey: async (key, country) => (await findCitiesByKey(db, key, country)).map(toCandidate),
+    byPrefix: async (prefix, limit) => (await findCitiesByPrefix(db, prefix, limit)).map(toCandidate),
+  };
+}

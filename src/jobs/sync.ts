@@ -1,0 +1,152 @@
+import type { Dispatcher } from "undici";
+import { type Clock, isoNow } from "../clock.js";
+import type { Db } from "../db/connect.js";
+import { ensureGazetteer } from "../db/gazetteer.js";
+import { applySync, getSource, type SyncApplied } from "../db/groups.js";
+import { type GeoFix, locateGroup } from "../geo/geocode.js";
+import type { Logger } from "../logger.js";
+import {
+  type FetchListingResult,
+  fetchListing,
+  parseListing,
+  readListingFile,
+} from "../sources/fetch-source.js";
+import { groupId, normalizeUrl } from "../sources/normalize-url.js";
+import type { ListedGroup } from "../sources/types.js";
+import { dbCityLookup } from "./geo-lookup.js";
+
+export const WIKI_SOURCE_ID = "wiki";
+
+export interface SyncDeps {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  userAgent: string;
+  dispatcher?: Dispatcher;
+  /** Queues alerts inside the sync transaction (wired by the alerts module). */
+  afterWrite?: (trx: Db, result: SyncApplied, firstSync: boolean) => Promise<void>;
+}
+
+export interface SyncRequest {
+  /** The wiki URL, another URL, or a local file path. */
+  source: string;
+  /** Ignore ETag / Last-Modified and refetch. */
+  force?: boolean;
+}
+
+export type SyncOutcome =
+  | ({ kind: "synced"; found: number; placed: number; previous: number } & SyncApplied)
+  | { kind: "unchanged"; previous: number }
+  | { kind: "refused"; found: number; previous: number; message: string }
+  | { kind: "failed"; message: string };
+
+const isUrl = (s: string) => /^https?:\/\//i.test(s);
+
+/** Refresh the group database from a listing. Refuses (and writes nothing) when the page looks broken. */
+export async function syncGroups(deps: SyncDeps, req: SyncRequest): Promise<SyncOutcome> {
+  const { db, logger } = deps;
+  const prevSource = await getSource(db, WIKI_SOURCE_ID);
+  const previous = prevSource?.last_group_count ?? 0;
+  const sameUrl = prevSource?.url === req.source;
+
+  let fetched: FetchListingResult;
+  if (isUrl(req.source)) {
+    fetched = await fetchListing(req.source, {
+      userAgent: deps.userAgent,
+      dispatcher: deps.dispatcher,
+      etag: !req.force && sameUrl ? prevSource?.etag : null,
+      lastModified: !req.force && sameUrl ? prevSource?.last_modified : null,
+    });
+  } else {
+    fetched = await readListingFile(req.source);
+  }
+  if (fetched.kind === "error") return { kind: "failed", message: fetched.message };
+  if (fetched.kind === "unchanged") {
+    logger.info({ source: req.source }, "listing unchanged since last sync");
+    return { kind: "unchanged", previous };
+  }
+
+  let listed: ListedGroup[];
+  try {
+    listed = parseListing(fetched);
+  } catch (err) {
+    return { kind: "failed", message: `Could not read the listing: ${(err as Error).message}` };
+  }
+
+  if (listed.length === 0) {
+    return {
+      kind: "refused",
+      found: 0,
+      previous,
+      message:
+        "The listing has no groups at all. The page may have changed layout or be behind a login. Nothing was changed.",
+    };
+  }
+  if (previous > 0 && listed.length < previous / 2) {
+    return {
+      kind: "refused",
+      found: listed.length,
+      previous,
+      message: `The listing shows only ${listed.length} groups where the last sync found ${previous}. The page looks truncated or broken, so nothing was changed. Run the sync again later, or check the page by hand.`,
+    };
+  }
+
+  await ensureGazetteer(db);
+  const lookup = dbCityLookup(db);
+  const fixes = new Map<string, GeoFix>();
+  const now = isoNow(deps.clock);
+  const upserts = [];
+  const seen = new Set<string>();
+  let placed = 0;
+  for (const g of listed) {
+    const normalized = normalizeUrl(g.url);
+    if (seen.has(normalized)) continue;
+    seen.add(normalized);
+    const where = `${g.city}|${g.region}|${g.country}|${g.continent}`;
+    let fix = fixes.get(where);
+    if (!fix) {
+      fix = await locateGroup(lookup, g);
+      fixes.set(where, fix);
+    }
+    if (fix.level === "city") placed++;
+    upserts.push({
+      id: groupId(g.name, normalized),
+      name: g.name,
+      url: g.url,
+      normalized_url: normalized,
+      description: g.description,
+      continent: g.continent,
+      country_code: fix.countryCode,
+      country_name: g.country,
+      region: g.region,
+      city: g.city,
+      lat: fix.lat,
+      lon: fix.lon,
+      geo_confidence: fix.confidence,
+      geo_level: fix.level,
+    });
+  }
+
+  const applied = await applySync(
+    db,
+    {
+      sourceId: WIKI_SOURCE_ID,
+      sourceUrl: req.source,
+      etag: isUrl(req.source) ? fetched.etag : null,
+      lastModified: isUrl(req.source) ? fetched.lastModified : null,
+      now,
+      upserts,
+    },
+    deps.afterWrite,
+  );
+  logger.info(
+    {
+      source: req.source,
+      found: upserts.length,
+      added: applied.added.length,
+      removed: applied.removed.length,
+    },
+    "sync done",
+  );
+  return { kind: "synced", found: upserts.length, placed, previous, ...applied };
+}

@@ -1,0 +1,133 @@
+import { systemClock } from "./clock.js";
+import { type Config, ConfigError, loadConfig } from "./config.js";
+import { openDatabase } from "./db/connect.js";
+import { listActiveGroups } from "./db/groups.js";
+import { createBot } from "./discord/client.js";
+import { registerCommands } from "./discord/register.js";
+import { RestNotifier } from "./discord/rest-notifier.js";
+import { createAdminJobs } from "./jobs/admin.js";
+import { queueDigests, queueStatusBoards, wireAlerts } from "./jobs/alert-hooks.js";
+import { startDispatcher } from "./jobs/dispatch.js";
+import { startScheduler } from "./jobs/scheduler.js";
+import { createLogger } from "./logger.js";
+import { buildScanDeps } from "./wiring.js";
+
+const NO_TOKEN = `Poick can't start the Discord bot: DISCORD_TOKEN is not set.
+
+  1. Create an application at https://discord.com/developers/applications
+  2. Under "Bot", copy the token; under "General Information", the application id.
+  3. Put them in a .env file next to package.json:
+       DISCORD_TOKEN=...
+       DISCORD_APP_ID=...
+  4. Run npm start again (add POICK_REGISTER_ON_START=1 the first time to register the slash commands).
+
+The poick command line works without Discord: try  npx poick sync  then  npx poick near Katowice`;
+
+async function main(config: Readonly<Config>): Promise<void> {
+  const { token, appId } = config.discord;
+  if (!token) {
+    process.stderr.write(`${NO_TOKEN}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const logger = createLogger(config.logLevel, [token]);
+  const clock = systemClock;
+  const db = await openDatabase(config.dbPath);
+  logger.info({ db: config.dbPath }, "database ready");
+
+  const notifier = new RestNotifier({ token, api: config.discord.apiUrl });
+  const dispatcher = startDispatcher({ db, clock, logger, notifier });
+  const hooks = wireAlerts(clock);
+  const scanDeps = buildScanDeps(config, db, clock, logger, { onTransition: hooks.onTransition });
+  let scheduler: ReturnType<typeof startScheduler> | null = null;
+  const jobs = createAdminJobs({
+    db,
+    clock,
+    logger,
+    scan: scanDeps,
+    sync: { db, clock, logger, userAgent: config.userAgent, afterWrite: hooks.afterSync },
+    wikiUrl: config.wikiUrl,
+    nextRun: (job) => scheduler?.nextRun(job) ?? null,
+    afterScan: async (o) => {
+      if (o.kind === "done")
+        await queueStatusBoards(db, clock, `scan-${o.scanId ?? clock.now().toISOString()}`);
+    },
+    afterRun: () => dispatcher.kick(),
+  });
+
+  scheduler = startScheduler(
+    [
+      { name: "sync", cron: config.schedule.syncCron, run: () => jobs.sync() },
+      { name: "scan", cron: config.schedule.scanCron, run: () => jobs.scanAll() },
+      {
+        name: "digest",
+        cron: config.schedule.digestCron,
+        run: async () => {
+          await queueDigests(db, clock);
+          dispatcher.kick();
+        },
+      },
+    ],
+    { timezone: config.schedule.timezone, logger },
+  );
+
+  if (config.discord.registerOnStart || process.argv.includes("--register")) {
+    if (!appId) throw new ConfigError("DISCORD_APP_ID is needed to register the slash commands.");
+    const r = await registerCommands({
+      token,
+      appId,
+      guildId: config.discord.guildId,
+      apiUrl: config.discord.apiUrl,
+    });
+    logger.info(r, "slash commands registered");
+  }
+
+  const client = createBot({ db, clock, logger, jobs }, { token, apiUrl: config.discord.apiUrl });
+
+  let stopping = false;
+  const shutdown = async (signal: string, code = 0) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    await scheduler?.stop();
+    await dispatcher.stop();
+    await client.destroy();
+    await scanDeps.close();
+    await db.destroy();
+    process.exit(code);
+  };
+  process.once("SIGINT", () => void shutdown("SIGINT"));
+  process.once("SIGTERM", () => void shutdown("SIGTERM"));
+
+  try {
+    await client.login(token);
+  } catch (err) {
+    logger.error({ err: String((err as Error).message) }, "login failed");
+    process.stderr.write(
+      "Discord refused to log in. Check DISCORD_TOKEN (reset it in the developer portal if it leaked), then start again.\n",
+    );
+    await shutdown("login-failed", 1);
+    return;
+  }
+
+  // A fresh database: read the wiki and check the groups once, in the background.
+  if ((await listActiveGroups(db)).length === 0) {
+    void (async () => {
+      const s = await jobs.sync();
+      logger.info({ outcome: s.kind }, "first sync");
+      if (s.kind === "synced") await jobs.scanAll();
+    })().catch((err) => logger.error({ err }, "first sync failed"));
+  }
+}
+
+let config: Readonly<Config>;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`Configuration problem: ${err.message}\n`);
+    process.exit(2);
+  }
+  throw err;
+}
+await main(config);
