@@ -1,6 +1,6 @@
 // Poick's full scan of a loopback world of 1,000 web hosts, side by side with linkinator 7.
 // Run: npx tsx bench/scan.bench.ts [--hosts 1000] [--runs 3] [--timeout 5000] [--concurrency 16]
-//                                  [--seed 42] [--bind distinct|same]
+//                                  [--seed 42] [--bind distinct|same] [--poick-retries N]
 // The world (every server) lives in this process; each tool runs in its own child process
 // (`node --import tsx bench/scan.bench.ts --child poick|linkinator --world-port N`) so its memory is its own.
 import { spawn } from "node:child_process";
@@ -27,6 +27,8 @@ interface Args {
   bind: Bind;
   child: Tool | null;
   worldPort: number | null;
+  /** Overrides Poick's retries (production default 2) to see what they cost. */
+  poickRetries: number | null;
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -40,6 +42,8 @@ function parseArgs(argv: readonly string[]): Args {
     if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive whole number.`);
     return n;
   };
+  const retries = value("poick-retries");
+  if (retries !== undefined && !/^\d+$/.test(retries)) throw new Error("--poick-retries must be 0 or more.");
   const bind = value("bind") ?? "distinct";
   if (bind !== "distinct" && bind !== "same") throw new Error("--bind must be distinct or same.");
   const child = value("child") ?? null;
@@ -55,6 +59,7 @@ function parseArgs(argv: readonly string[]): Args {
     bind,
     child,
     worldPort: value("world-port") === undefined ? null : int("world-port", 0),
+    poickRetries: retries === undefined ? null : Number(retries),
   };
 }
 
@@ -390,6 +395,7 @@ interface WorldInfo {
   canaryUrl: string;
   timeoutMs: number;
   concurrency: number;
+  poickRetries: number | null;
   groups: { name: string; url: string }[];
 }
 
@@ -414,6 +420,7 @@ async function startWorld(args: Args): Promise<World> {
         canaryUrl: urlOf(canary),
         timeoutMs: args.timeoutMs,
         concurrency: args.concurrency,
+        poickRetries: args.poickRetries,
         groups: specs.map((s) => ({ name: s.name, url: urlOf(s) })),
       };
       res.writeHead(200, { "content-type": "application/json" });
@@ -523,6 +530,7 @@ async function runPoick(
         POICK_CANARY_URLS: world.canaryUrl,
         POICK_TIMEOUT_MS: String(world.timeoutMs),
         POICK_CONCURRENCY: String(world.concurrency),
+        ...(world.poickRetries !== null && { POICK_RETRIES: String(world.poickRetries) }),
       },
       null,
     );
@@ -789,7 +797,9 @@ function resultLines(all: readonly RunStats[], args: Args): string[] {
 
 function notes(args: Args): string[] {
   return [
-    "- Poick runs with its production defaults apart from the timeout, concurrency, canary and allowNets: per host 4 in flight and 4 starts per second, **2 retries** (after 0.5 s and 2 s) on timeouts, refused connections and other network errors, 5xx and 429. A hanging host therefore costs it 3 × timeout + 2.5 s, a 500 or a refused port 3 attempts; that is most of its wall time.",
+    args.poickRetries === null
+      ? "- Poick runs with its production defaults apart from the timeout, concurrency, canary and allowNets: per host 4 in flight and 4 starts per second, **2 retries** (after 0.5 s and 2 s) on timeouts, refused connections and other network errors, 5xx and 429. A hanging host therefore costs it 3 × timeout + 2.5 s, a 500 or a refused port 3 attempts plus 2.5 s of back-off, and the scan worker waits through all of it; that is most of its wall time."
+      : `- Poick runs with its production defaults apart from the timeout, concurrency, canary, allowNets and **retries, set to ${args.poickRetries} here (production default 2)**: per host 4 in flight and 4 starts per second.`,
     "- Poick GETs every page, reads the body (up to 1 MiB), parses it with cheerio (parked/soft-404/spam/bot-wall signals, JSON-LD, feeds) and writes a check row plus state per group in SQLite; it also asks the canary again when a network failure comes more than 15 s after the last canary check.",
     "- linkinator GETs the index page, then sends HEAD to each link and, when HEAD fails or is not 2xx, a GET (so a 404, 500, hanging or refused host costs it two requests, a hanging one 2 × timeout). It reads no bodies of the links, never retries by default (`retryErrors` off) and has no per-host limit. It follows redirects (fetch `redirect: follow`) and reports the first URL.",
     "- linkinator's `concurrency` bounds its queue, but links found on a page start their request as soon as they are found (the queued task only awaits a promise already running), so the world sees far more than the configured concurrency in flight (column “peak in flight”).",

@@ -34,6 +34,10 @@ export interface Config {
     readonly https: string | undefined;
     readonly noProxy: string | undefined;
   };
+  readonly dispatch: {
+    readonly intervalMs: number;
+    readonly leaseMs: number;
+  };
   readonly schedule: {
     readonly syncCron: string;
     readonly scanCron: string;
@@ -166,6 +170,10 @@ export function loadConfig(env: Env = process.env, dotEnvPath: string | null = "
       http: str(e, "HTTP_PROXY") ?? str(e, "http_proxy"),
       https: str(e, "HTTPS_PROXY") ?? str(e, "https_proxy"),
       noProxy: str(e, "NO_PROXY") ?? str(e, "no_proxy"),
+    }),
+    dispatch: Object.freeze({
+      intervalMs: int(e, "POICK_DISPATCH_INTERVAL_MS", 15_000, 100, 3_600_000),
+      leaseMs: int(e, "POICK_DISPATCH_LEASE_MS", 120_000, 1000, 3_600_000),
     }),
     schedule: Object.freeze({
       syncCron: str(e, "POICK_SYNC_CRON") ?? "17 3 * * *",

@@ -36,7 +36,10 @@ async function main(config: Readonly<Config>): Promise<void> {
   logger.info({ db: config.dbPath }, "database ready");
 
   const notifier = new RestNotifier({ token, api: config.discord.apiUrl });
-  const dispatcher = startDispatcher({ db, clock, logger, notifier });
+  const dispatcher = startDispatcher(
+    { db, clock, logger, notifier },
+    { intervalMs: config.dispatch.intervalMs, leaseMs: config.dispatch.leaseMs },
+  );
   const hooks = wireAlerts(clock);
   const scanDeps = buildScanDeps(config, db, clock, logger, { onTransition: hooks.onTransition });
   let scheduler: ReturnType<typeof startScheduler> | null = null;

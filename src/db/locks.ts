@@ -11,11 +11,13 @@ export async function tryAcquireLock(
   holder: string,
   now: string,
   expiresAt: string,
+  /** True if the current holder is known to be gone (e.g. a killed process on this machine). */
+  isStale: (holder: string) => boolean = () => false,
 ): Promise<boolean> {
   try {
     return await db.transaction().execute(async (trx) => {
       const row = await trx.selectFrom("job_locks").selectAll().where("name", "=", name).executeTakeFirst();
-      if (row && row.expires_at > now && row.holder !== holder) return false;
+      if (row && row.expires_at > now && row.holder !== holder && !isStale(row.holder)) return false;
       if (row) {
         await trx
           .updateTable("job_locks")

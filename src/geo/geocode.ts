@@ -152,7 +152,7 @@ async function similarCandidates(
   await search(key.slice(0, 3), SIMILAR_POOL);
   if (![...scored.values()].some((s) => s.score <= 1)) {
     if (key.length > 1) await search(key.slice(0, 1), SIMILAR_POOL / 2);
-    if (key.length > 2) await search(`${key[1]}${key[0]}`, SIMILAR_POOL / 2);
+    if (key.length >= 2) await search(`${key[1]}${key[0]}`, SIMILAR_POOL / 2);
   }
   return [...scored.values()].sort((x, y) => x.score - y.score || byPopulation(x.c, y.c)).map((s) => s.c);
 }
@@ -207,8 +207,12 @@ function cityFix(c: CityCandidate, confidence: number): GeoFix {
   };
 }
 
-/** The best city for one reading, within a country and (when known) region; null when none fits. */
-async function cityInCountry(
+function readingRegion(reading: CityText, country: string, adminCode: string | null): string | null {
+  return (reading.regionHint ? regionCode(country, reading.regionHint) : null) ?? adminCode;
+}
+
+/** The biggest city named exactly as one reading says, within a country and (when known) region. */
+async function exactCity(
   lookup: CityLookup,
   reading: CityText,
   country: string,
@@ -216,25 +220,32 @@ async function cityInCountry(
 ): Promise<GeoFix | null> {
   const key = placeKey(reading.text);
   if (!key) return null;
-  const hint = reading.regionHint ? regionCode(country, reading.regionHint) : null;
-  const admin = hint ?? adminCode;
+  const admin = readingRegion(reading, country, adminCode);
   const scale = reading.partial ? 0.9 : 1;
   const exact = (await lookup.byKey(key, country)).sort(byPopulation);
-  if (exact.length > 0) {
-    if (admin) {
-      const inRegion = exact.filter((c) => c.adminCode === admin);
-      if (inRegion[0]) return cityFix(inRegion[0], scale);
-      return cityFix(exact[0]!, 0.6 * scale);
-    }
-    return cityFix(exact[0]!, (isClearWinner(exact) ? 1 : 0.8) * scale);
+  if (!exact[0]) return null;
+  if (admin) {
+    const inRegion = exact.find((c) => c.adminCode === admin);
+    return inRegion ? cityFix(inRegion, scale) : cityFix(exact[0], 0.6 * scale);
   }
-  if (reading.partial) return null;
+  return cityFix(exact[0], (isClearWinner(exact) ? 1 : 0.8) * scale);
+}
+
+/** A city whose name starts with the reading ("Frankfurt" → "Frankfurt am Main") or is spelled alike. */
+async function nearCity(
+  lookup: CityLookup,
+  reading: CityText,
+  country: string,
+  adminCode: string | null,
+): Promise<GeoFix | null> {
+  const key = placeKey(reading.text);
+  if (!key) return null;
+  const admin = readingRegion(reading, country, adminCode);
   const inPlace = (c: CityCandidate) => c.country === country && (!admin || c.adminCode === admin);
   const longer = (await lookup.byPrefix(`${key} `, 50)).filter(inPlace).sort(byPopulation);
   if (longer[0]) return cityFix(longer[0], 0.6);
   const similar = await similarCandidates(lookup, key, inPlace);
-  if (similar[0]) return cityFix(similar[0], 0.5);
-  return null;
+  return similar[0] ? cityFix(similar[0], 0.5) : null;
 }
 
 async function cityAnywhere(
@@ -265,8 +276,13 @@ export async function locateGroup(lookup: CityLookup, g: GroupWhere): Promise<Ge
   // "England" as a country heading is also the region.
   const adminCode = regionCode(country, g.region) ?? (g.region ? null : regionCode(country, g.country));
   if (city) {
-    for (const reading of cityReadings(city)) {
-      const fix = await cityInCountry(lookup, reading, country, adminCode);
+    const readings = cityReadings(city);
+    for (const reading of readings) {
+      const fix = await exactCity(lookup, reading, country, adminCode);
+      if (fix) return fix;
+    }
+    for (const reading of readings.filter((r) => !r.partial)) {
+      const fix = await nearCity(lookup, reading, country, adminCode);
       if (fix) return fix;
     }
   }

@@ -4,7 +4,21 @@ import type { Clock } from "../clock.js";
 import type { Db } from "../db/connect.js";
 import { recordJobRun, releaseLock, renewLock, tryAcquireLock } from "../db/locks.js";
 
-export const HOLDER = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+const HOST = hostname();
+export const HOLDER = `${HOST}:${process.pid}:${randomUUID().slice(0, 8)}`;
+
+/** A lock held by a process on this machine that no longer exists (killed, crashed) is free at once. */
+export function holderIsGone(holder: string): boolean {
+  const [host, pid] = holder.split(":");
+  if (host !== HOST || !pid || !/^\d+$/.test(pid)) return false;
+  if (Number(pid) === process.pid) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "ESRCH";
+  }
+}
 
 export type Locked<T> = { kind: "ran"; value: T } | { kind: "busy" };
 
@@ -23,7 +37,8 @@ export async function withJobLock<T>(
   const holder = opts.holder ?? HOLDER;
   const at = () => clock.now();
   const exp = () => new Date(at().getTime() + ttl).toISOString();
-  if (!(await tryAcquireLock(db, name, holder, at().toISOString(), exp()))) return { kind: "busy" };
+  if (!(await tryAcquireLock(db, name, holder, at().toISOString(), exp(), holderIsGone)))
+    return { kind: "busy" };
   const renew = setInterval(
     () => void renewLock(db, name, holder, exp()).catch(() => {}),
     Math.max(1000, ttl / 3),
@@ -31,7 +46,16 @@ export async function withJobLock<T>(
   renew.unref();
   try {
     await recordJobRun(db, name, { last_started_at: at().toISOString() });
-    const value = await fn();
+    let value: T;
+    try {
+      value = await fn();
+    } catch (err) {
+      await recordJobRun(db, name, {
+        last_finished_at: at().toISOString(),
+        last_result: `failed: ${(err as Error).message}`,
+      });
+      throw err;
+    }
     await recordJobRun(db, name, {
       last_finished_at: at().toISOString(),
       last_result: opts.result ? opts.result(value) : "ok",

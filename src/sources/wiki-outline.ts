@@ -77,7 +77,7 @@ const NOT_PLACE_WORDS = new Set(
   `python pythonistas py pydata pyladies django flask plone zope jupyter data science ai ml meetup meetups
    group groups user users club society association community communities chapter conference conf official
    mailing list forum website site page online virtual remote monthly weekly every meets meeting meetings
-   inactive defunct new discord slack telegram irc matrix google facebook twitter linkedin github organization
+   inactive defunct discord slack telegram irc matrix google facebook twitter linkedin github organization
    organisation sig hackers hack coders developers devs programmers nationwide national statewide regional
    worldwide international workshop workshops talks events event dojo`
     .split(/\s+/)
@@ -104,7 +104,7 @@ export function looksLikePlace(s: string): boolean {
     if (!word) return false;
     if (PLACE_CONNECTORS.has(word)) return true;
     if (!/^\p{Lu}/u.test(word)) return false;
-    if (/^Py\p{Lu}/u.test(word)) return false;
+    if (/^Py\p{Lu}/u.test(word) || /\.(py|org|com|net|io)$/i.test(word)) return false;
     return !NOT_PLACE_WORDS.has(word.toLowerCase().replace(/['’]s?$/u, ""));
   });
 }
@@ -130,7 +130,7 @@ function labelFromPrefix(prefix: string): string | null {
   if (!prefix) return null;
   const sep = /^(.*?)\s*[:,\-–—]\s*$/u.exec(prefix);
   const label = sep ? collapse(sep[1] as string) : looksLikePlace(prefix) ? prefix : null;
-  if (!label) return null;
+  if (!label || /^\p{Ll}/u.test(label)) return null;
   if (label.split(" ").length > 8 || /https?:|@|\d{3,}/.test(label)) return null;
   return label;
 }

@@ -48,6 +48,7 @@ const commands = [
     .addIntegerOption((o) => o.setName("times").setDescription("How often").setMinValue(1).setMaxValue(3)),
   new SlashCommandBuilder().setName("slow").setDescription("Defers, edits, follows up"),
   new SlashCommandBuilder().setName("secret").setDescription("Ephemeral reply"),
+  new SlashCommandBuilder().setName("edits").setDescription("Fetches, edits and deletes its messages"),
   new SlashCommandBuilder().setName("stats").setDescription("Embed reply with response"),
   new SlashCommandBuilder().setName("panel").setDescription("A message with a button"),
   new SlashCommandBuilder().setName("feedback").setDescription("Opens a modal"),
@@ -109,6 +110,16 @@ async function handle(i: Interaction): Promise<void> {
       await i.editReply("done");
       await i.followUp("and more");
       return;
+    case "edits": {
+      await i.reply("v1");
+      const original = await i.fetchReply();
+      await i.editReply(`v2 of ${original.id}`);
+      const kept = await i.followUp("f1");
+      await i.webhook.editMessage(kept.id, { content: "f2" });
+      const gone = await i.followUp("gone");
+      await i.deleteReply(gone.id);
+      return;
+    }
     case "secret":
       await i.reply({ content: "shh", flags: MessageFlags.Ephemeral });
       return;
@@ -202,6 +213,14 @@ describe("fake Discord with the real discord.js Client", () => {
       expect(id).toMatch(/^\d{17,19}$/);
   });
 
+  it("serves the current user and application", async () => {
+    const app = await client.application?.fetch();
+    expect(app?.name).toBe("Poick");
+    expect(app?.owner?.id).toBe(fake.userId("owner"));
+    const me = (await client.rest.get(Routes.user("@me"))) as { id: string; bot: boolean };
+    expect(me).toMatchObject({ id: fake.botUserId, bot: true });
+  });
+
   it("sees what the client asks of the gateway: JSON, v10, no compression, Guilds intent", () => {
     expect(fake.gatewayConnections[0]).toMatchObject({
       path: "/",
@@ -291,6 +310,18 @@ describe("fake Discord with the real discord.js Client", () => {
     expect(r.original?.flags).toBe(0);
     expect(r.followupMessages.map((m) => m.content)).toEqual(["and more"]);
     expect(r.text).toBe("done\nand more");
+  });
+
+  it("serves GET @original and followup edits and deletes", async () => {
+    const r = await fake.slash("edits", {}, { until: (x) => x.deletions.length > 0 });
+    expect(r.content).toBe(`v2 of ${r.original?.id}`);
+    expect(r.followups.map((f) => f.body.content)).toEqual(["f1", "gone"]);
+    expect(r.edits.map((e) => e.messageId)).toEqual(["@original", r.followups[0]?.messageId]);
+    expect(r.deletions.map((d) => d.messageId)).toEqual([r.followups[1]?.messageId]);
+    expect(r.followupMessages.map((m) => m.content)).toEqual(["f2"]);
+    const token = String(r.interaction.token);
+    const get = fake.requests.find((q) => q.method === "GET" && q.route.includes(token));
+    expect(get).toMatchObject({ route: `/webhooks/${fake.appId}/${token}/messages/@original`, status: 200 });
   });
 
   it("marks ephemeral replies and keeps them out of the channel", async () => {

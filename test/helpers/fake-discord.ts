@@ -130,7 +130,7 @@ export interface RecordedRequest {
   method: string;
   /** Full path as received, e.g. `/api/v10/channels/1/messages`. */
   path: string;
-  /** Path after `/api/v10`, e.g. `/channels/1/messages`. */
+  /** Path after `/api/v10`, percent-decoded, e.g. `/webhooks/1/tok/messages/@original`. */
   route: string;
   query: Record<string, string>;
   /** Request headers without `authorization`. */
@@ -1001,6 +1001,14 @@ function matchSegments(pattern: string[], segments: string[]): Record<string, st
   return params;
 }
 
+function decodePath(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
 function readAll(req: http.IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -1301,7 +1309,10 @@ export async function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<F
     bot: botUser,
     approximate_guild_count: guilds.length,
     integration_types_config: { "0": {} },
-    install_params: null,
+    install_params: {
+      scopes: ["bot", "applications.commands"],
+      permissions: BOT_ROLE_PERMISSIONS.toString(),
+    },
     redirect_uris: [],
     interactions_endpoint_url: null,
     tags: [],
@@ -2207,7 +2218,7 @@ export async function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<F
       at: Date.now(),
       method,
       path: url.pathname,
-      route: versioned ? url.pathname.slice(prefix.length) || "/" : url.pathname,
+      route: decodePath(versioned ? url.pathname.slice(prefix.length) || "/" : url.pathname),
       query: Object.fromEntries(url.searchParams),
       headers,
       auth,
@@ -2227,7 +2238,7 @@ export async function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<F
     } else if (parsed.invalid) {
       reply = errorReply(400, 50109, "The request body contains invalid JSON.");
     } else {
-      const segments = record.route.split("/").filter(Boolean).map(decodeURIComponent);
+      const segments = record.route.split("/").filter(Boolean);
       try {
         reply = route(method, segments, auth, {
           query: url.searchParams,

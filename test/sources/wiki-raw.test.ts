@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { ListedGroup } from "../../src/sources/types.js";
 import { parseWikiHtml } from "../../src/sources/wiki-html.js";
+import { looksLikePlace } from "../../src/sources/wiki-outline.js";
 import { parseWikiRaw } from "../../src/sources/wiki-raw.js";
 
 const PAGE_URL = "https://wiki.python.org/moin/LocalUserGroups";
@@ -177,6 +178,12 @@ Intro with [[https://intro.example/|a link]].
 === Spain ===
  * [[https://pybcn.example/|Python Barcelona]] (Barcelona)
  * Granada: PyGranada
+ * Valencia:
+  * [[https://pyvlc.example/|PyVLC]]
+  * [[https://pydatavlc.example/|PyData Valencia]]
+ * [[https://pyes.example/|Python España]] -
+ nationwide, since 2015
+ Málaga:: [[https://pymlg.example/|PyMálaga]] - by the sea
 == North America ==
 === United States ===
  * Portland, ME: [[http://mainepython.example/|Maine Python]]
@@ -195,7 +202,13 @@ Intro with [[https://intro.example/|a link]].
 <ul><li><p class="line862">München: <a class="https" href="https://pymunich.example/">PyMunich</a> </li></ul>
 <p class="line867"><h3 id="Spain">Spain</h3>
 <ul><li><p class="line862"><a class="https" href="https://pybcn.example/">Python Barcelona</a> (Barcelona) </li>
-<li><p class="line862">Granada: <a class="nonexistent" href="/moin/PyGranada">PyGranada</a> </li></ul>
+<li><p class="line862">Granada: <a class="nonexistent" href="/moin/PyGranada">PyGranada</a> </li>
+<li><p class="line862">Valencia: <ul>
+<li><p class="line862"><a class="https" href="https://pyvlc.example/">PyVLC</a> </li>
+<li><p class="line862"><a class="https" href="https://pydatavlc.example/">PyData Valencia</a> </li></ul></li>
+<li><p class="line862"><a class="https" href="https://pyes.example/">Python España</a> -
+nationwide, since 2015 </li></ul>
+<dl><dt>Málaga</dt><dd><p class="line862"><a class="https" href="https://pymlg.example/">PyMálaga</a> - by the sea </dd></dl>
 <p class="line867"><h2 id="North_America">North America</h2>
 <p class="line867"><h3 id="United_States">United States</h3>
 <ul><li><p class="line862">Portland, ME: <a class="http" href="http://mainepython.example/">Maine Python</a> </li></ul>
@@ -206,12 +219,34 @@ Intro with [[https://intro.example/|a link]].
   it("gives the same groups from both", () => {
     const fromRaw = parseWikiRaw(markup, RAW_URL);
     expect(fromRaw).toEqual(parseWikiHtml(html, PAGE_URL));
+    expect(fromRaw.find((g) => g.name === "Python España")?.description).toBe("nationwide, since 2015");
+    expect(fromRaw.find((g) => g.name === "PyMálaga")?.description).toBe("by the sea");
     expect(fromRaw.map((g) => [g.name, g.country, g.region, g.city])).toEqual([
       ["Python Users Berlin", "Germany", null, "Berlin"],
       ["PyMunich", "Germany", "Bavaria", "München"],
       ["Python Barcelona", "Spain", null, "Barcelona"],
       ["PyGranada", "Spain", null, "Granada"],
+      ["PyVLC", "Spain", null, "Valencia"],
+      ["PyData Valencia", "Spain", null, "Valencia"],
+      ["Python España", "Spain", null, null],
+      ["PyMálaga", "Spain", null, "Málaga"],
       ["Maine Python", "United States", "ME", "Portland"],
     ]);
   });
+});
+
+describe("looksLikePlace", () => {
+  it.each(["Atlanta", "São José dos Campos", "St. Louis", "New York", "Stratford upon Avon", "Pyongyang"])(
+    "accepts %s",
+    (s) => expect(looksLikePlace(s)).toBe(true),
+  );
+  it.each([
+    "nationwide",
+    "Python Meetup",
+    "PyData Berlin",
+    "Kyoto.py",
+    "Every Tuesday at 7",
+    "",
+    "Monthly Talks",
+  ])("rejects %s", (s) => expect(looksLikePlace(s)).toBe(false));
 });

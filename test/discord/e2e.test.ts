@@ -1,0 +1,182 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDatabase } from "../../src/db/connect.js";
+import { syncGroups } from "../../src/jobs/sync.js";
+import { silentLogger } from "../../src/logger.js";
+import { type BotProcess, MAIN, startBot, TSX_LOADER } from "../helpers/bot-process.js";
+import { FakeClock } from "../helpers/clock.js";
+import { type FakeDiscord, startFakeDiscord } from "../helpers/fake-discord.js";
+
+const ROOT = join(import.meta.dirname, "../..");
+const WIKI = join(ROOT, "test/fixtures/wiki/LocalUserGroups.html");
+
+let fake: FakeDiscord;
+let bot: BotProcess;
+let dir: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "poick-e2e-"));
+  const dbPath = join(dir, "poick.db");
+  const db = await openDatabase(dbPath);
+  const synced = await syncGroups(
+    { db, clock: new FakeClock(), logger: silentLogger, userAgent: "test" },
+    { source: WIKI },
+  );
+  expect(synced.kind).toBe("synced");
+  // Give the study's story some statuses: PySilesia asleep, Pykonik alive, most of Germany alive.
+  await db
+    .updateTable("groups")
+    .set({ status: "dormant", reason: "no_recent_activity" })
+    .where("name", "=", "PySilesia")
+    .execute();
+  await db
+    .updateTable("groups")
+    .set({ status: "alive", reason: "upcoming_event", ever_alive: 1 })
+    .where("country_name", "in", ["Poland", "Germany", "Switzerland", "France"])
+    .where("name", "!=", "PySilesia")
+    .execute();
+  await db.destroy();
+
+  fake = await startFakeDiscord();
+  bot = startBot(fake, { POICK_DB: dbPath, cwd: dir });
+  await fake.waitFor(
+    () => fake.commands(fake.guildId).length === 2,
+    60_000,
+    "the bot to register its commands",
+  );
+  await fake.waitForReady(30_000);
+}, 120_000);
+
+afterAll(async () => {
+  bot?.kill();
+  await bot?.exited;
+  await fake?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("the bot against a fake Discord", () => {
+  it("registers /pug and /pug-admin to the guild, admin-only by default", () => {
+    const cmds = fake.commands(fake.guildId);
+    expect(cmds.map((c) => c.name).sort()).toEqual(["pug", "pug-admin"]);
+    const admin = cmds.find((c) => c.name === "pug-admin");
+    expect(admin?.default_member_permissions).toBe("32");
+  });
+
+  it("/pug near Katowice lists PySilesia, then Pykonik, and names the nearest alive group", async () => {
+    const r = await fake.slash("pug", { place: "Katowice" }, { subcommand: "near" });
+    expect(r.ephemeral).toBe(false);
+    expect(r.text).toContain("PySilesia");
+    expect(r.text.indexOf("PySilesia")).toBeLessThan(r.text.indexOf("Pykonik"));
+    expect(r.text).toMatch(/Nearest alive group: \*\*Pykonik\*\*, Kraków, 6\d km/);
+    const data = r.callbacks[0]?.data as { allowed_mentions?: { parse?: unknown[] } };
+    expect(data.allowed_mentions?.parse).toEqual([]);
+  });
+
+  it("an unknown place gets an ephemeral did-you-mean", async () => {
+    const r = await fake.slash("pug", { place: "Katowcie" }, { subcommand: "near" });
+    expect(r.ephemeral).toBe(true);
+    expect(r.text).toMatch(/couldn't find|could be several/);
+  });
+
+  it("odd input pings no one and crashes nothing", async () => {
+    const r = await fake.slash("pug", { query: "@everyone <@&1> **x**" }, { subcommand: "search" });
+    const data = r.callbacks[0]?.data as { allowed_mentions?: { parse?: unknown[] } };
+    expect(data.allowed_mentions?.parse).toEqual([]);
+    expect(r.text).not.toContain("@everyone");
+  });
+
+  it("autocompletes places and groups", async () => {
+    const places = await fake.autocomplete("pug", "near", "place", "Krak");
+    expect(places.choices?.some((c) => c.name.startsWith("Kraków"))).toBe(true);
+    expect(places.choices?.length).toBeLessThanOrEqual(25);
+    const groups = await fake.autocomplete("pug", "info", "group", "PySil");
+    expect(groups.choices?.[0]?.name).toMatch(/^PySilesia/);
+  });
+
+  it("page buttons work for the invoker only", async () => {
+    const first = await fake.slash("pug", { place: "Berlin", radius_km: 2000 }, { subcommand: "near" });
+    expect(first.text).toMatch(/page 1\/\d/);
+    const row = (first.original?.components as { components: { custom_id: string }[] }[] | undefined)?.[0];
+    const next = row?.components[1]?.custom_id as string;
+    expect(next).toMatch(/^near:/);
+    const page2 = await fake.button(next, { user: "member" });
+    expect(page2.callbacks[0]?.type).toBe(7);
+    expect(page2.text).toMatch(/page 2\/\d/);
+    const stranger = await fake.button(next, { user: "admin" });
+    expect(stranger.ephemeral).toBe(true);
+    expect(stranger.text).toMatch(/Only the person who ran this command/);
+  });
+
+  it("/pug info shows the verdict in words", async () => {
+    const r = await fake.slash("pug", { group: "PySilesia" }, { subcommand: "info" });
+    expect(r.text).toContain("PySilesia");
+    expect(r.text).toMatch(/dormant/);
+  });
+
+  it("/pug stats counts by status", async () => {
+    const r = await fake.slash("pug", {}, { subcommand: "stats" });
+    expect(r.text).toMatch(/\d+ \/ 46 = [\d.]+% alive/);
+  });
+
+  it("/pug-admin rescan is refused for an ordinary member and accepted for an admin", async () => {
+    const refused = await fake.slash("pug-admin", {}, { subcommand: "rescan", user: "member" });
+    expect(refused.ephemeral).toBe(true);
+    expect(refused.text).toMatch(/Manage Server/);
+
+    const accepted = await fake.slash(
+      "pug-admin",
+      {},
+      {
+        subcommand: "rescan",
+        user: "admin",
+        until: (r) => /unreachable|finished/.test(r.text),
+        timeoutMs: 30_000,
+      },
+    );
+    expect(accepted.ephemeral).toBe(true);
+    expect(accepted.callbacks[0]?.data).toMatchObject({ content: expect.stringMatching(/Rescan started/) });
+    // No internet in tests: the canary fails, so the scan stops and changes nothing.
+    expect(accepted.text).toMatch(/internet looks unreachable/);
+  });
+
+  it("admins set, show and turn off alerts", async () => {
+    const alerts = fake.channelId("alerts");
+    const set = await fake.slash(
+      "pug-admin",
+      { channel: alerts, country: "Poland" },
+      { subcommand: "alerts channel", user: "admin" },
+    );
+    expect(set.text).toMatch(/Alerts for Poland/);
+    const show = await fake.slash("pug-admin", {}, { subcommand: "alerts show", user: "admin" });
+    expect(show.text).toContain(`<#${alerts}>`);
+    const off = await fake.slash("pug-admin", {}, { subcommand: "alerts off", user: "admin" });
+    expect(off.text).toMatch(/off/);
+  });
+
+  it("never logs the token", () => {
+    expect(bot.output()).not.toContain(fake.token);
+    expect(bot.output()).toMatch(/bot ready/);
+  });
+});
+
+describe("starting without a token", () => {
+  it("exits at once with a message that says what to set and that the CLI works", async () => {
+    const child = spawn(process.execPath, ["--import", TSX_LOADER, MAIN], {
+      cwd: dir, // no .env there
+      env: { PATH: process.env.PATH ?? "", POICK_DB: join(tmpdir(), "never.db") },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let err = "";
+    child.stderr.on("data", (d) => {
+      err += String(d);
+    });
+    const code = await new Promise<number | null>((r) => child.once("exit", r));
+    expect(code).toBe(2);
+    expect(err).toMatch(/DISCORD_TOKEN is not set/);
+    expect(err).toMatch(/discord\.com\/developers/);
+    expect(err).toMatch(/poick/);
+  });
+});

@@ -1,0 +1,60 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { join } from "node:path";
+import type { FakeDiscord } from "./fake-discord.js";
+
+const ROOT = join(import.meta.dirname, "../..");
+/** tsx's loader by absolute URL, so the bot can run from any working directory. */
+export const TSX_LOADER = import.meta.resolve("tsx");
+export const MAIN = join(ROOT, "src/main.ts");
+
+export interface BotProcess {
+  child: ChildProcess;
+  /** Everything the bot wrote to stdout and stderr so far. */
+  output(): string;
+  /** SIGKILL to the whole process group (never leaves an orphan). */
+  kill(signal?: NodeJS.Signals): void;
+  exited: Promise<number | null>;
+}
+
+/** Starts the real bot (src/main.ts) as its own process, pointed at the fake Discord. */
+export function startBot(fake: FakeDiscord, opts: Record<string, string>): BotProcess {
+  const { cwd, ...env } = opts;
+  const child = spawn(process.execPath, ["--import", TSX_LOADER, MAIN], {
+    cwd: cwd ?? ROOT,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      DISCORD_TOKEN: fake.token,
+      DISCORD_APP_ID: fake.appId,
+      DISCORD_GUILD_ID: fake.guildId,
+      DISCORD_API_URL: fake.apiUrl,
+      POICK_REGISTER_ON_START: "1",
+      POICK_LOG_LEVEL: "info",
+      // Nothing real is reachable from tests: a refused loopback canary makes scans stop at once, changing nothing.
+      POICK_CANARY_URLS: "http://127.0.0.1:9/",
+      ...env,
+    },
+  });
+  let out = "";
+  child.stdout?.on("data", (d) => {
+    out += String(d);
+  });
+  child.stderr?.on("data", (d) => {
+    out += String(d);
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return {
+    child,
+    output: () => out,
+    kill(signal = "SIGKILL") {
+      try {
+        if (child.pid) process.kill(-child.pid, signal);
+      } catch {
+        // already gone
+      }
+    },
+    exited,
+  };
+}
