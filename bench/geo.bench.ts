@@ -6,7 +6,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { type Db, openDatabase } from "../src/db/connect.js";
-import { ensureGazetteer, findCitiesByKey, findCitiesByPrefix } from "../src/db/gazetteer.js";
+import {
+  ensureGazetteer,
+  findCitiesByKey,
+  findCitiesByPrefix,
+  nameVariantKeys,
+} from "../src/db/gazetteer.js";
 import type { CityRow } from "../src/db/schema.js";
 import { PLACE_ALIASES } from "../src/geo/aliases.js";
 import { countryName, regionName } from "../src/geo/countries.js";
@@ -24,6 +29,7 @@ const BUILD_RUNS = 3;
 interface SourceCity {
   cityId: number;
   name: string;
+  featureCode: string;
   country: string;
   adminCode: string;
   population: number;
@@ -129,9 +135,13 @@ function scanLookup(cities: SourceCity[]): CityLookup {
       lon: s.loc.coordinates[0],
     },
   }));
+  for (const [i, s] of cities.entries()) {
+    for (const key of nameVariantKeys(s.name, s.featureCode)) entries.push({ key, c: entries[i]!.c });
+  }
   for (const [alias, name, country] of PLACE_ALIASES) {
     const target = placeKey(name);
     const city = entries
+      .slice(0, cities.length)
       .filter((e) => e.key === target && e.c.country === country)
       .sort((a, b) => b.c.population - a.c.population)[0];
     if (city && placeKey(alias) !== target) entries.push({ key: placeKey(alias), c: city.c });

@@ -43,8 +43,6 @@ interface SourceCity {
   loc: { coordinates: [number, number] };
 }
 
-type NewCity = CityRow;
-
 const ready = new WeakMap<Db, number>();
 const inFlight = new WeakMap<Db, Promise<EnsureGazetteerResult>>();
 
@@ -107,14 +105,14 @@ async function rebuild(
   const total = source.length;
   const altNames: { key: string; city_id: number }[] = [];
   const aliasTargets = aliasTargetKeys();
-  const biggestByTarget = new Map<string, NewCity>();
+  const biggestByTarget = new Map<string, CityRow>();
   let done = 0;
   try {
-    let batch: NewCity[] = [];
+    let batch: CityRow[] = [];
     for (const src of source) {
       const row = toRow(src);
       batch.push(row);
-      for (const key of derivedKeys(src, row.key)) altNames.push({ key, city_id: row.id });
+      for (const key of nameVariantKeys(src.name, src.featureCode)) altNames.push({ key, city_id: row.id });
       const target = `${row.key}|${row.country}`;
       if (aliasTargets.has(target)) {
         const best = biggestByTarget.get(target);
@@ -186,7 +184,7 @@ function loadSourceCities(): SourceCity[] {
   return cities;
 }
 
-function toRow(src: SourceCity): NewCity {
+function toRow(src: SourceCity): CityRow {
   const [lon, lat] = src.loc.coordinates;
   return {
     id: src.cityId,
@@ -205,16 +203,17 @@ function aliasTargetKeys(): Set<string> {
 }
 
 /**
- * Extra keys from the name itself: "Halle (Saale)" is also "Halle", "Donostia / San Sebastián" is also
+ * Extra keys a place name implies: "Halle (Saale)" is also "Halle", "Donostia / San Sebastián" is also
  * "Donostia" and "San Sebastián". City districts (PPLX, e.g. "Zürich (Kreis 3)") get none.
  */
-function derivedKeys(src: SourceCity, mainKey: string): string[] {
-  if (src.featureCode === "PPLX") return [];
+export function nameVariantKeys(name: string, featureCode: string): string[] {
+  if (featureCode === "PPLX") return [];
+  const mainKey = placeKey(name);
   const keys: string[] = [];
-  const paren = src.name.indexOf("(");
-  if (paren > 0) keys.push(placeKey(src.name.slice(0, paren)));
-  if (src.name.includes(" / ")) for (const part of src.name.split(" / ")) keys.push(placeKey(part));
-  return keys.filter((k) => k.length > 0 && k !== mainKey);
+  const paren = name.indexOf("(");
+  if (paren > 0) keys.push(placeKey(name.slice(0, paren)));
+  if (name.includes(" / ")) for (const part of name.split(" / ")) keys.push(placeKey(part));
+  return [...new Set(keys)].filter((k) => k.length > 0 && k !== mainKey);
 }
 
 function uniqueNames(names: { key: string; city_id: number }[]): { key: string; city_id: number }[] {
@@ -267,7 +266,7 @@ async function topIdsByPrefix(db: Db, prefix: string, end: string, limit: number
     .orderBy("population", "desc")
     .orderBy("id")
     .limit(limit);
-  if (prefix.length <= 2) {
+  if (prefix.length <= 3) {
     // A literal, not a parameter: the planner only picks a partial index when it can see the condition holds.
     const big = await query.where("population", ">=", sql.lit(BIG_PLACE)).execute();
     if (big.length === limit) return big.map((r) => r.id);

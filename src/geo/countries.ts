@@ -366,6 +366,8 @@ const COUNTRY_ALIASES: Record<string, string> = {
   nihon: "JP",
   eire: "IE",
   "republic of ireland": "IE",
+  "us virgin islands": "VI",
+  "united states virgin islands": "VI",
 };
 
 const STOP_WORDS = new Set(["the", "and", "of"]);

@@ -69,7 +69,7 @@ const MAX_LABEL_LENGTH = 100;
 const MAX_LISTED = 10;
 /** The biggest place wins outright when it has this many times the people of the next one. */
 const CLEAR_WINNER_RATIO = 5;
-const SIMILAR_POOL = 120;
+const SIMILAR_POOL = 80;
 
 const NO_FIX: GeoFix = {
   lat: null,

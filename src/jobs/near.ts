@@ -60,18 +60,24 @@ export async function findNear(
   if (resolved.kind !== "found") return resolved;
   const { place } = resolved;
 
-  let candidates = byDistance(
-    await groupsInBox(db, boxAround(place.lat, place.lon, radiusKm)),
-    place.lat,
-    place.lon,
-  );
-  const inRadius = candidates.filter((c) => c.distanceKm <= radiusKm);
-  let nearest = candidates[0] ?? null;
-  let nearestAlive = candidates.find((c) => c.group.status === "alive") ?? null;
-  if (!nearest || !nearestAlive) {
-    candidates = byDistance(await groupsInBox(db, null), place.lat, place.lon);
-    nearest = candidates[0] ?? null;
-    nearestAlive = candidates.find((c) => c.group.status === "alive") ?? null;
+  // Widening rings: the answer within the radius, then the nearest (alive) group even if far away,
+  // without reading the whole table unless nothing is found anywhere closer.
+  const rings = [radiusKm, ...[300, 1000, 3000].filter((r) => r > radiusKm), null];
+  let inRadius: NearbyGroup[] = [];
+  let nearest: NearbyGroup | null = null;
+  let nearestAlive: NearbyGroup | null = null;
+  for (const [i, ring] of rings.entries()) {
+    const rows = byDistance(
+      await groupsInBox(db, ring === null ? null : boxAround(place.lat, place.lon, ring)),
+      place.lat,
+      place.lon,
+    );
+    // A box also holds points beyond the ring (its corners); only those within it are surely nearest.
+    const within = ring === null ? rows : rows.filter((c) => c.distanceKm <= ring);
+    if (i === 0) inRadius = within;
+    nearest ??= within[0] ?? null;
+    nearestAlive ??= within.find((c) => c.group.status === "alive") ?? null;
+    if (nearest && nearestAlive) break;
   }
   const groups = opts.includeAll === false ? inRadius.filter((c) => c.group.status === "alive") : inRadius;
   return {
