@@ -508,7 +508,7 @@ async function runPoick(
     { buildScanDeps },
     { scanGroups },
     { systemClock },
-    { pino },
+    { createLogger },
   ] = await Promise.all([
     import("../src/db/connect.js"),
     import("../test/helpers/seed.js"),
@@ -516,7 +516,7 @@ async function runPoick(
     import("../src/wiring.js"),
     import("../src/jobs/scan.js"),
     import("../src/clock.js"),
-    import("pino"),
+    import("../src/logger.js"),
   ]);
   const dir = mkdtempSync(path.join(os.tmpdir(), "poick-scan-bench-"));
   try {
@@ -534,8 +534,7 @@ async function runPoick(
       },
       null,
     );
-    // pino directly: src/logger.ts createLogger() without a secret passes `hooks: undefined`, which pino rejects.
-    const deps = buildScanDeps(config, db, systemClock, pino({ level: "warn" }, pino.destination(2)));
+    const deps = buildScanDeps(config, db, systemClock, createLogger("warn"));
     const sampler = startSampler();
     const started = performance.now();
     const outcome = await scanGroups(deps);

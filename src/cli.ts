@@ -291,7 +291,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     throw err;
   }
-  const logger = createLogger(io.env?.POICK_LOG_LEVEL ? config.logLevel : "warn", [config.discord.token]);
+  // The CLI speaks to people on stderr; JSON logs only when asked for with POICK_LOG_LEVEL.
+  const logger = createLogger((io.env ?? process.env).POICK_LOG_LEVEL ? config.logLevel : "error", [
+    config.discord.token,
+  ]);
   let db: Db | undefined;
   const ctx: Ctx = {
     config,

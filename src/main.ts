@@ -1,6 +1,7 @@
 import { systemClock } from "./clock.js";
 import { type Config, ConfigError, loadConfig } from "./config.js";
 import { openDatabase } from "./db/connect.js";
+import { ensureGazetteer } from "./db/gazetteer.js";
 import { listActiveGroups } from "./db/groups.js";
 import { createBot } from "./discord/client.js";
 import { registerCommands } from "./discord/register.js";
@@ -33,7 +34,12 @@ async function main(config: Readonly<Config>): Promise<void> {
   const logger = createLogger(config.logLevel, [token]);
   const clock = systemClock;
   const db = await openDatabase(config.dbPath);
-  logger.info({ db: config.dbPath }, "database ready");
+  // Build the city index before Discord can ask: a first /pug near must not wait ~2 s for it.
+  const gazetteer = await ensureGazetteer(db);
+  logger.info(
+    { db: config.dbPath, cities: gazetteer.cities, builtMs: gazetteer.built ? gazetteer.ms : 0 },
+    "database ready",
+  );
 
   const notifier = new RestNotifier({ token, api: config.discord.apiUrl });
   const dispatcher = startDispatcher(

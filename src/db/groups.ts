@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { Db } from "./connect.js";
 import type { GroupRow, NewGroup, Status } from "./schema.js";
 
@@ -34,17 +35,15 @@ export async function findGroups(db: Db, query: string, limit = 25): Promise<Gro
   const byId = await getGroupById(db, q);
   if (byId) return [byId];
   const lower = q.toLowerCase();
-  const escaped = lower.replace(/[\\%_]/g, (c) => `\\${c}`);
+  const pattern = `%${lower.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  // SQLite's LIKE already ignores ASCII case (and only ASCII, like its lower()), so no lower() per row:
+  // at 100,000 groups that halves the full scan this query needs.
+  const contains = (column: "name" | "city" | "country_name") =>
+    sql<boolean>`${sql.ref(column)} like ${pattern} escape '\\'`;
   const rows = await db
     .selectFrom("groups")
     .selectAll()
-    .where((eb) =>
-      eb.or([
-        eb(eb.fn("lower", ["name"]), "like", `%${escaped}%`),
-        eb(eb.fn("lower", ["city"]), "like", `%${escaped}%`),
-        eb(eb.fn("lower", ["country_name"]), "like", `%${escaped}%`),
-      ]),
-    )
+    .where((eb) => eb.or([contains("name"), contains("city"), contains("country_name")]))
     .orderBy("removed_at")
     .orderBy("name")
     .limit(200)

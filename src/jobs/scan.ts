@@ -297,7 +297,10 @@ export async function scanGroups(deps: ScanDeps, req: ScanRequest = {}): Promise
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(settings.concurrency, Math.max(1, todo.length)) }, worker));
+  // More workers than request slots: a worker waiting out a retry back-off holds no slot (the prober's
+  // limiter caps requests in flight), so slow hosts don't stall the scan.
+  const workers = Math.min(settings.concurrency * 4, Math.max(1, todo.length));
+  await Promise.all(Array.from({ length: workers }, worker));
 
   if (offline) {
     if (scanId !== null) await finishScan(db, scanId, "aborted", isoNow(clock), "network down");

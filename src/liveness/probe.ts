@@ -536,6 +536,7 @@ export function createProber(opts: ProbeOptions): Prober {
     const seen = new Set<string>();
     result.attempts = 1;
     let retriesLeft = retries;
+    let timedOutBefore = false;
     const nextWait = () => backoffMs[Math.min(retries - retriesLeft, backoffMs.length - 1)] ?? 0;
 
     for (;;) {
@@ -548,7 +549,11 @@ export function createProber(opts: ProbeOptions): Prober {
         : attemptHop(current, accept));
 
       if (outcome.kind === "error") {
-        if (RETRYABLE.has(outcome.error.code) && retriesLeft > 0) {
+        // A timeout is retried once at most: a hanging host would otherwise hold a scan slot for
+        // (retries + 1) × timeout, and its verdict (unknown) would not change.
+        const retryTimeout = outcome.error.code !== "timeout" || !timedOutBefore;
+        if (outcome.error.code === "timeout") timedOutBefore = true;
+        if (RETRYABLE.has(outcome.error.code) && retriesLeft > 0 && retryTimeout) {
           await sleep(nextWait());
           retriesLeft--;
           result.attempts++;
