@@ -105,9 +105,12 @@ function str(env: Env, name: string): string | undefined {
   return v ? v : undefined;
 }
 
-function bool(env: Env, name: string): boolean {
+function bool(env: Env, name: string, fallback: boolean): boolean {
   const v = env[name]?.trim().toLowerCase();
-  return v === "1" || v === "true" || v === "yes";
+  if (v === undefined || v === "") return fallback;
+  if (["1", "true", "yes", "on"].includes(v)) return true;
+  if (["0", "false", "no", "off"].includes(v)) return false;
+  throw new ConfigError(`${name} must be 1 or 0 (true or false), got "${env[name]}".`);
 }
 
 function snowflake(env: Env, name: string): string | undefined {
@@ -147,7 +150,8 @@ export function loadConfig(env: Env = process.env, dotEnvPath: string | null = "
       appId: snowflake(e, "DISCORD_APP_ID"),
       guildId: snowflake(e, "DISCORD_GUILD_ID"),
       apiUrl: httpUrl(e, "DISCORD_API_URL", undefined)?.replace(/\/+$/, ""),
-      registerOnStart: bool(e, "POICK_REGISTER_ON_START"),
+      // Bulk overwrite is idempotent, so registering at every start is safe and saves a step.
+      registerOnStart: bool(e, "POICK_REGISTER_ON_START", true),
     }),
     scan: Object.freeze({
       deadAfterChecks: int(e, "POICK_DEAD_AFTER_CHECKS", 3, 1, 100),

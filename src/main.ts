@@ -1,3 +1,4 @@
+import { Events } from "discord.js";
 import { systemClock } from "./clock.js";
 import { type Config, ConfigError, loadConfig } from "./config.js";
 import { openDatabase } from "./db/connect.js";
@@ -20,7 +21,7 @@ const NO_TOKEN = `Poick can't start the Discord bot: DISCORD_TOKEN is not set.
   3. Put them in a .env file next to package.json:
        DISCORD_TOKEN=...
        DISCORD_APP_ID=...
-  4. Run npm start again (add POICK_REGISTER_ON_START=1 the first time to register the slash commands).
+  4. Run npm start again: it registers the slash commands and connects.
 
 The poick command line works without Discord: try  npx poick sync  then  npx poick near Katowice`;
 
@@ -80,18 +81,22 @@ async function main(config: Readonly<Config>): Promise<void> {
     { timezone: config.schedule.timezone, logger },
   );
 
-  if (config.discord.registerOnStart || process.argv.includes("--register")) {
-    if (!appId) throw new ConfigError("DISCORD_APP_ID is needed to register the slash commands.");
-    const r = await registerCommands({
-      token,
-      appId,
-      guildId: config.discord.guildId,
-      apiUrl: config.discord.apiUrl,
-    });
-    logger.info(r, "slash commands registered");
-  }
-
   const client = createBot({ db, clock, logger, jobs }, { token, apiUrl: config.discord.apiUrl });
+
+  if (config.discord.registerOnStart || process.argv.includes("--register")) {
+    // The application id comes from the config or, failing that, from Discord's READY.
+    client.once(Events.ClientReady, (ready) => {
+      const id = appId ?? ready.application.id;
+      registerCommands({ token, appId: id, guildId: config.discord.guildId, apiUrl: config.discord.apiUrl })
+        .then((r) => logger.info(r, "slash commands registered"))
+        .catch((err) =>
+          logger.error(
+            { err: String((err as Error).message) },
+            "could not register the slash commands; run `poick register` to retry",
+          ),
+        );
+    });
+  }
 
   let stopping = false;
   const shutdown = async (signal: string, code = 0) => {
