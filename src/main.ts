@@ -3,7 +3,7 @@ import { systemClock } from "./clock.js";
 import { type Config, ConfigError, loadConfig } from "./config.js";
 import { openDatabase } from "./db/connect.js";
 import { ensureGazetteer } from "./db/gazetteer.js";
-import { listActiveGroups } from "./db/groups.js";
+import { hasAnyGroup } from "./db/groups.js";
 import { createBot } from "./discord/client.js";
 import { registerCommands } from "./discord/register.js";
 import { RestNotifier } from "./discord/rest-notifier.js";
@@ -125,7 +125,7 @@ async function main(config: Readonly<Config>): Promise<void> {
   }
 
   // A fresh database: read the wiki and check the groups once, in the background.
-  if ((await listActiveGroups(db)).length === 0) {
+  if (!(await hasAnyGroup(db))) {
     void (async () => {
       const s = await jobs.sync();
       logger.info({ outcome: s.kind }, "first sync");

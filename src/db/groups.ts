@@ -1,6 +1,6 @@
-import { sql } from "kysely";
 import type { Db } from "./connect.js";
 import type { GroupRow, NewGroup, Status } from "./schema.js";
+import { groupSearchKey, searchText } from "./search-key.js";
 
 export async function getSource(db: Db, id: string) {
   return db.selectFrom("sources").selectAll().where("id", "=", id).executeTakeFirst();
@@ -34,25 +34,21 @@ export async function findGroups(db: Db, query: string, limit = 25): Promise<Gro
   }
   const byId = await getGroupById(db, q);
   if (byId) return [byId];
-  const lower = q.toLowerCase();
-  const pattern = `%${lower.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  // SQLite's LIKE already ignores ASCII case (and only ASCII, like its lower()), so no lower() per row:
-  // at 100,000 groups that halves the full scan this query needs.
-  const contains = (column: "name" | "city" | "country_name") =>
-    sql<boolean>`${sql.ref(column)} like ${pattern} escape '\\'`;
+  const key = searchText(q);
+  if (!key) return [];
   const rows = await db
     .selectFrom("groups")
     .selectAll()
-    .where((eb) => eb.or([contains("name"), contains("city"), contains("country_name")]))
+    .where("search_key", "like", `%${key}%`)
     .orderBy("removed_at")
     .orderBy("name")
     .limit(200)
     .execute();
   const rank = (g: GroupRow) => {
-    const n = g.name.toLowerCase();
-    if (n === lower) return 0;
-    if (n.startsWith(lower)) return 1;
-    if (n.includes(lower)) return 2;
+    const n = searchText(g.name);
+    if (n === key) return 0;
+    if (n.startsWith(key)) return 1;
+    if (n.includes(key)) return 2;
     return 3;
   };
   return rows
@@ -125,7 +121,13 @@ export async function applySync(
       if (!prev) {
         await trx
           .insertInto("groups")
-          .values({ ...g, source_id: w.sourceId, first_seen_at: w.now, last_seen_at: w.now })
+          .values({
+            ...g,
+            search_key: groupSearchKey(g),
+            source_id: w.sourceId,
+            first_seen_at: w.now,
+            last_seen_at: w.now,
+          })
           .execute();
         added.push(g.id);
         continue;
@@ -133,7 +135,7 @@ export async function applySync(
       const { id: _id, ...fields } = g;
       await trx
         .updateTable("groups")
-        .set({ ...fields, last_seen_at: w.now, removed_at: null })
+        .set({ ...fields, search_key: groupSearchKey(g), last_seen_at: w.now, removed_at: null })
         .where("id", "=", prev.id)
         .execute();
       if (prev.removed_at) restored.push(prev.id);
@@ -189,4 +191,8 @@ export async function groupsInBox(
     if (box.minLon <= box.maxLon) q = q.where("lon", ">=", box.minLon).where("lon", "<=", box.maxLon);
   }
   return q.execute();
+}
+
+export async function hasAnyGroup(db: Db): Promise<boolean> {
+  return (await db.selectFrom("groups").select("id").limit(1).executeTakeFirst()) !== undefined;
 }

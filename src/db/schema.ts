@@ -46,6 +46,8 @@ export interface GroupsTable {
   last_activity_at: IsoDate | null;
   next_event_at: IsoDate | null;
   last_check_id: number | null;
+  /** Folded name | city | country, for accent- and case-insensitive search (see search-key.ts). */
+  search_key: Generated<string>;
 }
 
 export interface CitiesTable {

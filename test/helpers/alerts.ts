@@ -1,6 +1,7 @@
 import type { Db } from "../../src/db/connect.js";
 import { type ScopeWrite, upsertGuildAlerts } from "../../src/db/outbox.js";
 import type { GroupRow } from "../../src/db/schema.js";
+import { groupSearchKey } from "../../src/db/search-key.js";
 import { makeGroup } from "./groups.js";
 
 /** Inserts groups (and the wiki source they belong to) straight into the database. */
@@ -14,7 +15,11 @@ export async function insertGroups(db: Db, groups: Partial<GroupRow>[]): Promise
     const { id: _i, ...rest } = makeGroup({ id: `g${i}`, normalized_url: `//g${i}.example`, ...g });
     return { id: g.id ?? `g${i}`, ...rest, last_check_id: null };
   });
-  for (const r of rows) await db.insertInto("groups").values(r).execute();
+  for (const r of rows)
+    await db
+      .insertInto("groups")
+      .values({ ...r, search_key: groupSearchKey(r) })
+      .execute();
   return db.selectFrom("groups").selectAll().orderBy("id").execute();
 }
 

@@ -31,6 +31,7 @@ export function makeGroup(p: Partial<GroupRow> = {}): GroupRow {
     last_activity_at: "2026-10-10T18:00:00.000Z",
     next_event_at: "2026-12-10T18:00:00.000Z",
     last_check_id: 1,
+    search_key: "pysilesia | katowice | poland",
     ...p,
   };
 }
