@@ -6,13 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { type Db, openDatabase } from "../src/db/connect.js";
-import {
-  ensureGazetteer,
-  findCitiesByKey,
-  findCitiesByPrefix,
-  nameVariantKeys,
-} from "../src/db/gazetteer.js";
-import type { CityRow } from "../src/db/schema.js";
+import { ensureGazetteer, nameVariantKeys } from "../src/db/gazetteer.js";
 import { PLACE_ALIASES } from "../src/geo/aliases.js";
 import { countryName, regionName } from "../src/geo/countries.js";
 import {
@@ -22,6 +16,7 @@ import {
   resolvePlace,
 } from "../src/geo/geocode.js";
 import { foldWords, placeKey } from "../src/geo/normalize.js";
+import { dbCityLookup } from "../src/jobs/geo-lookup.js";
 
 const QUERIES = 10_000;
 const BUILD_RUNS = 3;
@@ -104,22 +99,7 @@ function makeQueries(cities: SourceCity[], n: number): string[] {
   return out;
 }
 
-const fromRow = (r: CityRow): CityCandidate => ({
-  id: r.id,
-  name: r.name,
-  country: r.country,
-  adminCode: r.admin_code,
-  population: r.population,
-  lat: r.lat,
-  lon: r.lon,
-});
-
-function dbLookup(db: Db): CityLookup {
-  return {
-    byKey: async (key, country) => (await findCitiesByKey(db, key, country)).map(fromRow),
-    byPrefix: async (prefix, limit) => (await findCitiesByPrefix(db, prefix, limit)).map(fromRow),
-  };
-}
+const dbLookup = dbCityLookup;
 
 /** The peer: every look-up scans the whole array (keys computed once up front, as any sane scan would). */
 function scanLookup(cities: SourceCity[]): CityLookup {

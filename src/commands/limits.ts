@@ -1,75 +1,28 @@
 import type { APIEmbed } from "discord-api-types/v10";
+import { clampEmbed, clip, DISCORD_LIMITS, embedSize, safeText } from "../alerts/format.js";
 
-/** Discord's hard limits on messages. */
+// One set of Discord limits and text-safety rules for alerts and command replies alike.
+export { clampEmbed, clip };
+
 export const LIMITS = {
-  content: 2000,
-  title: 256,
-  description: 4096,
-  fieldName: 256,
-  fieldValue: 1024,
-  fields: 25,
-  footer: 2048,
-  author: 256,
-  embedTotal: 6000,
-  embeds: 10,
+  ...DISCORD_LIMITS,
   choiceName: 100,
   choiceValue: 100,
   choices: 25,
   customId: 100,
 } as const;
 
-export function clip(s: string, max: number): string {
-  if (s.length <= max) return s;
-  return `${s.slice(0, Math.max(0, max - 1))}…`;
-}
+/** Text from the wiki or a user: no markdown tricks, no pings, no hidden characters. */
+export const escapeText = (s: string): string => safeText(s);
 
-/** Text from the wiki or a user: no markdown tricks, no pings. */
-export function escapeText(s: string): string {
-  return s
-    .replace(/[\\*_~`|>[\]()#-]/g, (c) => `\\${c}`)
-    .replace(/@/g, "@\u200b")
-    .replace(/<(?=[@#:a])/g, "<\u200b");
-}
-
-/** Brings an embed within every Discord limit, whatever the data. */
-export function clampEmbed(e: APIEmbed): APIEmbed {
-  const out: APIEmbed = { ...e };
-  if (out.title) out.title = clip(out.title, LIMITS.title);
-  if (out.description) out.description = clip(out.description, LIMITS.description);
-  if (out.footer) out.footer = { ...out.footer, text: clip(out.footer.text, LIMITS.footer) };
-  if (out.author) out.author = { ...out.author, name: clip(out.author.name, LIMITS.author) };
-  if (out.fields) {
-    out.fields = out.fields.slice(0, LIMITS.fields).map((f) => ({
-      ...f,
-      name: clip(f.name || "\u200b", LIMITS.fieldName),
-      value: clip(f.value || "\u200b", LIMITS.fieldValue),
-    }));
-  }
-  const size = (x: APIEmbed) =>
-    (x.title?.length ?? 0) +
-    (x.description?.length ?? 0) +
-    (x.footer?.text.length ?? 0) +
-    (x.author?.name.length ?? 0) +
-    (x.fields ?? []).reduce((a, f) => a + f.name.length + f.value.length, 0);
-  while (size(out) > LIMITS.embedTotal && out.fields && out.fields.length > 0)
-    out.fields = out.fields.slice(0, -1);
-  if (size(out) > LIMITS.embedTotal && out.description) {
-    out.description = clip(
-      out.description,
-      Math.max(1, out.description.length - (size(out) - LIMITS.embedTotal)),
-    );
-  }
-  return out;
-}
-
+/** At most 10 embeds sharing the 6000-character budget of one message. */
 export function clampEmbeds(embeds: APIEmbed[]): APIEmbed[] {
   const out: APIEmbed[] = [];
-  let total = 0;
+  let left: number = LIMITS.embedTotal;
   for (const e of embeds.slice(0, LIMITS.embeds)) {
-    const c = clampEmbed(e);
-    const n = JSON.stringify(c).length;
-    if (out.length > 0 && total + n > LIMITS.embedTotal) break;
-    total += n;
+    if (left <= 0) break;
+    const c = clampEmbed(e, left);
+    left -= embedSize(c);
     out.push(c);
   }
   return out;

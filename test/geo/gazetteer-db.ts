@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Db, openDatabase } from "../../src/db/connect.js";
-import { ensureGazetteer, findCitiesByKey, findCitiesByPrefix } from "../../src/db/gazetteer.js";
-import type { CityRow } from "../../src/db/schema.js";
-import type { CityCandidate, CityLookup } from "../../src/geo/geocode.js";
+import { ensureGazetteer } from "../../src/db/gazetteer.js";
+import type { CityLookup } from "../../src/geo/geocode.js";
+import { dbCityLookup } from "../../src/jobs/geo-lookup.js";
 
 /**
  * One real SQLite file with the real migrations and the full gazetteer, for a whole test file (beforeAll):
@@ -24,19 +24,5 @@ export async function builtGazetteer(): Promise<{ db: Db; lookup: CityLookup; cl
   };
 }
 
-const toCandidate = (r: CityRow): CityCandidate => ({
-  id: r.id,
-  name: r.name,
-  country: r.country,
-  adminCode: r.admin_code,
-  population: r.population,
-  lat: r.lat,
-  lon: r.lon,
-});
-
-export function sqliteLookup(db: Db): CityLookup {
-  return {
-    byKey: async (key, country) => (await findCitiesByKey(db, key, country)).map(toCandidate),
-    byPrefix: async (prefix, limit) => (await findCitiesByPrefix(db, prefix, limit)).map(toCandidate),
-  };
-}
+/** The production adapter, so tests exercise exactly what sync and /pug near use. */
+export const sqliteLookup = dbCityLookup;
