@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import SQLite from "better-sqlite3";
-import { Kysely, type MigrationResultSet, Migrator, SqliteDialect } from "kysely";
+import { Kysely, type MigrationResultSet, Migrator, SqliteAdapter, SqliteDialect, sql } from "kysely";
 import { migrations } from "./migrations/index.js";
 import type { Database } from "./schema.js";
 
@@ -37,4 +37,25 @@ export async function migrateToLatest(db: Db): Promise<MigrationResultSet> {
     );
   }
   return result;
+}
+
+/**
+ * A transaction that will write. On SQLite it starts with BEGIN IMMEDIATE: it takes the write lock
+ * up front (waiting up to busy_timeout), so a read-then-write transaction can't fail half-way with
+ * "database is locked" when another process (the bot, an operator's CLI) wrote in between.
+ * On PostgreSQL it is a plain transaction.
+ */
+export async function writeTransaction<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
+  if (!(db.getExecutor().adapter instanceof SqliteAdapter)) return db.transaction().execute(fn);
+  return db.connection().execute(async (conn) => {
+    await sql`begin immediate`.execute(conn);
+    try {
+      const result = await fn(conn);
+      await sql`commit`.execute(conn);
+      return result;
+    } catch (err) {
+      await sql`rollback`.execute(conn).catch(() => {});
+      throw err;
+    }
+  });
 }

@@ -4,7 +4,7 @@ import { performance } from "node:perf_hooks";
 import { type Kysely, sql } from "kysely";
 import { PLACE_ALIASES } from "../geo/aliases.js";
 import { placeKey } from "../geo/normalize.js";
-import type { Db } from "./connect.js";
+import { type Db, writeTransaction } from "./connect.js";
 import type { CityRow, Database } from "./schema.js";
 
 /** Bump when the way rows or keys are built changes; the alias table is hashed in automatically. */
@@ -68,7 +68,7 @@ async function ensureOnce(db: Db, opts: EnsureGazetteerOptions): Promise<EnsureG
     ready.set(db, existing);
     return { built: false, cities: existing, ms: performance.now() - t0 };
   }
-  const result = await db.transaction().execute(async (trx) => {
+  const result = await writeTransaction(db, async (trx) => {
     // A write first, so the transaction holds the write lock before it looks: another process may have
     // finished the same build while this one waited.
     await trx.updateTable("meta").set({ value: sql<string>`value` }).where("key", "=", VERSION_KEY).execute();

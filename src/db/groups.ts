@@ -1,4 +1,4 @@
-import type { Db } from "./connect.js";
+import { type Db, writeTransaction } from "./connect.js";
 import type { GroupRow, NewGroup, Status } from "./schema.js";
 import { groupSearchKey, searchText } from "./search-key.js";
 
@@ -81,7 +81,7 @@ export async function applySync(
   /** Runs inside the same transaction (e.g. to queue "new group" alerts atomically). */
   afterWrite?: (trx: Db, result: SyncApplied, firstSync: boolean) => Promise<void>,
 ): Promise<SyncApplied> {
-  return db.transaction().execute(async (trx) => {
+  return writeTransaction(db, async (trx) => {
     await trx
       .insertInto("sources")
       .values({

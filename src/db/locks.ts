@@ -1,4 +1,4 @@
-import type { Db } from "./connect.js";
+import { type Db, writeTransaction } from "./connect.js";
 
 /**
  * Takes a named lock row if it is free or expired. Works across processes sharing the database:
@@ -15,7 +15,7 @@ export async function tryAcquireLock(
   isStale: (holder: string) => boolean = () => false,
 ): Promise<boolean> {
   try {
-    return await db.transaction().execute(async (trx) => {
+    return await writeTransaction(db, async (trx) => {
       const row = await trx.selectFrom("job_locks").selectAll().where("name", "=", name).executeTakeFirst();
       if (row && row.expires_at > now && row.holder !== holder && !isStale(row.holder)) return false;
       if (row) {
@@ -33,7 +33,8 @@ export async function tryAcquireLock(
       return true;
     });
   } catch (err) {
-    if (/UNIQUE|duplicate key|SQLITE_BUSY/i.test(String((err as Error).message))) return false;
+    if (/UNIQUE|duplicate key|SQLITE_BUSY|database is locked/i.test(String((err as Error).message)))
+      return false;
     throw err;
   }
 }

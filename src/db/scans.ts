@@ -1,4 +1,4 @@
-import type { Db } from "./connect.js";
+import { type Db, writeTransaction } from "./connect.js";
 import type { CheckRow, GroupRow, Status } from "./schema.js";
 
 export async function lastFinishedScan(db: Db) {
@@ -29,7 +29,7 @@ export async function startOrResumeScan(
   resumeAfter: string,
   total: number,
 ): Promise<{ scanId: number; resumed: boolean; done: Set<string> }> {
-  return db.transaction().execute(async (trx) => {
+  return writeTransaction(db, async (trx) => {
     const running = await trx
       .selectFrom("scans")
       .selectAll()
@@ -105,7 +105,7 @@ export async function recordCheck(
   state: (current: GroupRow) => GroupStateWrite | null,
   afterWrite?: (trx: Db, before: GroupRow, after: GroupStateWrite, checkId: number) => Promise<void>,
 ): Promise<{ checkId: number; before: GroupRow; after: GroupStateWrite } | null> {
-  return db.transaction().execute(async (trx) => {
+  return writeTransaction(db, async (trx) => {
     const current = await trx
       .selectFrom("groups")
       .selectAll()
