@@ -1,11 +1,31 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import SQLite from "better-sqlite3";
+import { createRequire } from "node:module";
+import type SQLiteType from "better-sqlite3";
 import { Kysely, type MigrationResultSet, Migrator, SqliteAdapter, SqliteDialect, sql } from "kysely";
 import { migrations } from "./migrations/index.js";
 import type { Database } from "./schema.js";
 
 export type Db = Kysely<Database>;
+
+/**
+ * better-sqlite3 12 runs on Node 20 but aborts on Node 24.19+ (a Node regression in node::ObjectWrap,
+ * nodejs/node#65446); better-sqlite3 13 (Node-API) fixes that but needs Node 22+. Both are declared
+ * (13 as an optional dependency that npm installs only where it can run); this picks the right one.
+ */
+function loadSqlite(): typeof SQLiteType {
+  const require = createRequire(import.meta.url);
+  if (Number(process.versions.node.split(".")[0]) >= 22) {
+    try {
+      return require("better-sqlite3-napi") as typeof SQLiteType;
+    } catch {
+      // not installed here: fall back to 12.x
+    }
+  }
+  return require("better-sqlite3") as typeof SQLiteType;
+}
+
+const SQLite = loadSqlite();
 
 export class MigrationError extends Error {
   override name = "MigrationError";
