@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
 import { createRequire } from "node:module";
+import { dirname } from "node:path";
 import type SQLiteType from "better-sqlite3";
 import { Kysely, type MigrationResultSet, Migrator, SqliteAdapter, SqliteDialect, sql } from "kysely";
 import { migrations } from "./migrations/index.js";
