@@ -78,43 +78,22 @@ export function applyVerdict(
       changed: false,
     };
   }
-  const failures = prev.consecutiveFailures + 1;
-  const failingSince = prev.failingSince ?? nowIso;
-  if (!prev.everAlive) {
-    // Never seen alive: the first conclusive check decides at once (no alert: it was never known alive).
-    return {
-      state: {
-        ...prev,
-        status: "dead",
-        reason: verdict.reason,
-        statusSince: nowIso,
-        consecutiveFailures: failures,
-        failingSince,
-        failingReason: verdict.reason,
-      },
-      transition: null,
-      changed: true,
-    };
-  }
-  const spanHours = (Date.parse(nowIso) - Date.parse(failingSince)) / 3_600_000;
-  if (failures >= cfg.deadAfterChecks && spanHours >= cfg.deadAfterHours) {
-    return {
-      state: {
-        ...prev,
-        status: "dead",
-        reason: verdict.reason,
-        statusSince: nowIso,
-        consecutiveFailures: failures,
-        failingSince,
-        failingReason: verdict.reason,
-      },
-      transition: "dead",
-      changed: true,
-    };
-  }
+  const failing = {
+    ...prev,
+    consecutiveFailures: prev.consecutiveFailures + 1,
+    failingSince: prev.failingSince ?? nowIso,
+    failingReason: verdict.reason,
+  };
+  const spanHours = (Date.parse(nowIso) - Date.parse(failing.failingSince)) / 3_600_000;
+  // Never seen alive: the first conclusive check decides at once, silently (it was never known alive).
+  // Seen alive: only repeated failures over time make it dead, and that is news.
+  const confirmed =
+    !prev.everAlive ||
+    (failing.consecutiveFailures >= cfg.deadAfterChecks && spanHours >= cfg.deadAfterHours);
+  if (!confirmed) return { state: failing, transition: null, changed: false };
   return {
-    state: { ...prev, consecutiveFailures: failures, failingSince, failingReason: verdict.reason },
-    transition: null,
-    changed: false,
+    state: { ...failing, status: "dead", reason: verdict.reason, statusSince: nowIso },
+    transition: prev.everAlive ? "dead" : null,
+    changed: true,
   };
 }
