@@ -115,11 +115,6 @@ export async function runScan(ctx: CliContext, args: string[]): Promise<number> 
       case "not_found":
         ctx.io.stderr(`${outcome.message}\n`);
         return 2;
-      case "interrupted":
-        ctx.io.stderr(
-          `Scan interrupted after ${outcome.checked}/${outcome.total}; the next run resumes it.\n`,
-        );
-        return 1;
       case "done":
         if (json) return 0;
         if (groupIds) {

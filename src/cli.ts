@@ -157,7 +157,7 @@ async function cmdList(ctx: Ctx, args: string[]): Promise<number> {
     ctx.io.stdout("No groups yet. Run `poick sync` to read the wiki.\n");
     return 0;
   }
-  ctx.io.stdout(`${renderGroupTable(groups, ctx.clock.now())}\n${groups.length} groups.\n`);
+  ctx.io.stdout(`${renderGroupTable(groups)}\n${groups.length} groups.\n`);
   return 0;
 }
 

@@ -7,16 +7,18 @@ import {
   PermissionFlagsBits,
 } from "discord-api-types/v10";
 import { describeScope } from "../alerts/scope.js";
+import { getGroupById } from "../db/groups.js";
 import { disableGuildAlerts, getGuildSettings, setStatusBoard, upsertGuildAlerts } from "../db/outbox.js";
 import type { GuildSettingsRow } from "../db/schema.js";
 import { countryCode } from "../geo/countries.js";
 import { findPlace } from "../jobs/near.js";
+import { findGroup } from "../jobs/places.js";
 import type { ScanOutcome, ScanProgress } from "../jobs/scan.js";
 import type { SyncOutcome } from "../jobs/sync.js";
 import { reasonText } from "../liveness/reasons.js";
 import { percent, STATUS_EMOJI, STATUSES } from "../present/text.js";
 import { clip, discordTime, escapeText } from "./limits.js";
-import { autocompleteGroup, executeInfo } from "./pug-info.js";
+import { autocompleteGroup, infoReply, unknownGroup } from "./pug-info.js";
 import { autocompletePlace } from "./pug-near.js";
 import { CONTINENT_CHOICES, scheduleInfo } from "./pug-stats.js";
 import { type CommandDeps, type Invocation, type Reply, type SlashCommand, UserError } from "./types.js";
@@ -136,11 +138,9 @@ export const pugAdmin: SlashCommand = {
         const group = opts.string("group");
         if (group) {
           await res.defer(true);
-          const info = await executeInfo(deps, group);
-          if (info.content && !info.embeds) return res.edit(info);
-          const id = info.embeds?.[0]?.footer?.text.replace(/^id /, "") ?? group;
-          const outcome = await deps.jobs.scanOne(id);
-          return res.edit(await rescanOneReply(deps, id, outcome));
+          const g = await findGroup(deps.db, group);
+          if (!g) return res.edit(unknownGroup(group));
+          return res.edit(await rescanOneReply(deps, g.id, await deps.jobs.scanOne(g.id)));
         }
         if (await deps.jobs.isRunning("scan")) {
           return res.reply({
@@ -198,7 +198,9 @@ async function rescanOneReply(deps: CommandDeps, id: string, outcome: ScanOutcom
   if (outcome.kind === "offline") return { ephemeral: true, content: `⚠️ ${outcome.message}` };
   if (outcome.kind !== "done")
     return { ephemeral: true, content: "I couldn't check that group. Try again in a minute." };
-  const fresh = await executeInfo(deps, id);
+  const g = await getGroupById(deps.db, id);
+  if (!g) return unknownGroup(id);
+  const fresh = await infoReply(deps, g);
   const r = outcome.groups[0];
   return {
     ...fresh,
@@ -249,8 +251,6 @@ export function scanText(outcome: ScanOutcome | { kind: "busy" }): string {
       return "A scan is already running (maybe started by the schedule or another admin). Try again when it has finished.";
     case "offline":
       return `⚠️ ${outcome.message}`;
-    case "interrupted":
-      return `The scan stopped after ${outcome.checked}/${outcome.total}; the next run resumes it.`;
     case "not_found":
       return outcome.message;
     case "done": {

@@ -4,9 +4,10 @@ import {
   type APIEmbedField,
   ApplicationCommandOptionType,
 } from "discord-api-types/v10";
-import { findGroups, getGroupById } from "../db/groups.js";
+import { findGroups } from "../db/groups.js";
 import { recentChecks } from "../db/scans.js";
 import type { CheckRow, GroupRow } from "../db/schema.js";
+import { findGroup } from "../jobs/places.js";
 import { reasonText } from "../liveness/reasons.js";
 import { placeLabel, relativeTime, STATUS_EMOJI } from "../present/text.js";
 import { clampEmbed, clip, discordTime, escapeText, LIMITS } from "./limits.js";
@@ -95,15 +96,18 @@ export function renderInfo(g: GroupRow, checks: CheckRow[], now: Date): Reply {
   return { embeds: [embed] };
 }
 
-export async function executeInfo(deps: CommandDeps, query: string): Promise<Reply> {
-  const g = (await getGroupById(deps.db, query)) ?? (await findGroups(deps.db, query, 2))[0];
-  if (!g) {
-    return {
-      ephemeral: true,
-      content: `I don't know a group called "${escapeText(clip(query, 80))}". Pick one from the suggestions, or try \`/pug search\`.`,
-    };
-  }
+export const unknownGroup = (query: string): Reply => ({
+  ephemeral: true,
+  content: `I don't know a group called "${escapeText(clip(query, 80))}". Pick one from the suggestions, or try \`/pug search\`.`,
+});
+
+export async function infoReply(deps: CommandDeps, g: GroupRow): Promise<Reply> {
   return renderInfo(g, await recentChecks(deps.db, g.id, 8), deps.clock.now());
+}
+
+export async function executeInfo(deps: CommandDeps, query: string): Promise<Reply> {
+  const g = await findGroup(deps.db, query);
+  return g ? infoReply(deps, g) : unknownGroup(query);
 }
 
 export async function autocompleteGroup(deps: CommandDeps, value: string): Promise<Choice[]> {

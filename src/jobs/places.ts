@@ -11,7 +11,7 @@ export async function placeSuggestions(db: Db, partial: string, limit: number): 
   return suggestPlaces(dbCityLookup(db), partial, limit);
 }
 
-/** Groups for autocomplete and search, by name, city or country. */
-export async function groupSuggestions(db: Db, partial: string, limit: number): Promise<GroupRow[]> {
-  return findGroups(db, partial, limit);
+/** The group a user means: by id (what autocomplete sends) or else the best name match. */
+export async function findGroup(db: Db, query: string): Promise<GroupRow | undefined> {
+  return query.trim() ? (await findGroups(db, query, 1))[0] : undefined;
 }

@@ -65,7 +65,6 @@ export interface ScanRequest {
   /** Only these groups (a one-off check, not a resumable scan). */
   groupIds?: string[];
   onProgress?: (p: ScanProgress) => void;
-  signal?: AbortSignal;
 }
 
 export interface CheckedGroup {
@@ -89,7 +88,6 @@ export type ScanOutcome =
       groups: CheckedGroup[];
     }
   | { kind: "offline"; message: string; canaries: { url: string; error: string | null }[] }
-  | { kind: "interrupted"; checked: number; total: number }
   | { kind: "not_found"; message: string };
 
 /** A scan killed more than this long ago starts over instead of resuming. */
@@ -288,7 +286,7 @@ export async function scanGroups(deps: ScanDeps, req: ScanRequest = {}): Promise
 
   let next = 0;
   const worker = async () => {
-    while (next < todo.length && !offline && !req.signal?.aborted) {
+    while (next < todo.length && !offline) {
       const g = todo[next++] as GroupRow;
       try {
         await checkOne(g);
@@ -311,7 +309,6 @@ export async function scanGroups(deps: ScanDeps, req: ScanRequest = {}): Promise
       canaries: [],
     };
   }
-  if (req.signal?.aborted) return { kind: "interrupted", checked: completed, total };
   if (scanId !== null) await finishScan(db, scanId, "done", isoNow(clock), null);
 
   const counts: Record<Status, number> = { alive: 0, dormant: 0, dead: 0, unknown: 0 };

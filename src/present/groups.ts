@@ -27,7 +27,7 @@ export function groupJson(g: GroupRow) {
   };
 }
 
-export function renderGroupTable(groups: GroupRow[], _now: Date): string {
+export function renderGroupTable(groups: GroupRow[]): string {
   return table(
     ["", "group", "city", "country", "status", "url"],
     groups.map((g) => [
