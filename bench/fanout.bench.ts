@@ -20,7 +20,8 @@ import type {
 import { type Notifier, nonceForKey, type SendResult } from "../src/alerts/notifier.js";
 import { systemClock } from "../src/clock.js";
 import { type Db, openDatabase } from "../src/db/connect.js";
-import { pendingCount, upsertGuildAlerts } from "../src/db/outbox.js";
+import { upsertGuildAlerts } from "../src/db/guild-settings.js";
+import { pendingCount } from "../src/db/outbox.js";
 import type { GroupRow } from "../src/db/schema.js";
 import { RestNotifier, sendFailure } from "../src/discord/rest-notifier.js";
 import { queueTransitionAlerts } from "../src/jobs/alert-queue.js";

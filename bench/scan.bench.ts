@@ -501,31 +501,19 @@ async function runPoick(
   world: WorldInfo,
 ): Promise<Omit<ChildReport, "maxRss" | "baselineRss" | "baselineHeapUsed">> {
   // Imported here so the linkinator child loads none of Poick.
-  const [
-    { openDatabase },
-    { seedGroups },
-    { loadConfig },
-    { buildScanDeps },
-    { scanGroups },
-    { systemClock },
-    { createLogger },
-  ] = await Promise.all([
-    import("../src/db/connect.js"),
+  const [{ createApp }, { seedGroups }, { loadConfig }, { createLogger }] = await Promise.all([
+    import("../src/app.js"),
     import("../test/helpers/seed.js"),
     import("../src/config.js"),
-    import("../src/wiring.js"),
-    import("../src/jobs/scan.js"),
-    import("../src/clock.js"),
     import("../src/logger.js"),
   ]);
   const dir = mkdtempSync(path.join(os.tmpdir(), "poick-scan-bench-"));
   try {
-    const db = await openDatabase(path.join(dir, "poick.db"));
-    const ids = await seedGroups(db, world.groups);
-    const urlById = new Map(ids.map((id, i) => [id, world.groups[i]?.url ?? ""]));
+    const dbPath = path.join(dir, "poick.db");
     // Production defaults except what the loopback world needs (and the timeout both tools share).
     const config = loadConfig(
       {
+        POICK_DB: dbPath,
         POICK_ALLOW_NETS: "127.0.0.0/8",
         POICK_CANARY_URLS: world.canaryUrl,
         POICK_TIMEOUT_MS: String(world.timeoutMs),
@@ -534,14 +522,16 @@ async function runPoick(
       },
       null,
     );
-    const deps = buildScanDeps(config, db, systemClock, createLogger("warn"));
+    // The same application every door builds: the scan below is exactly `poick scan`.
+    const app = await createApp(config, { logger: createLogger("warn") });
+    const ids = await seedGroups(app.db, world.groups);
+    const urlById = new Map(ids.map((id, i) => [id, world.groups[i]?.url ?? ""]));
     const sampler = startSampler();
     const started = performance.now();
-    const outcome = await scanGroups(deps);
+    const outcome = await app.jobs.scanAll();
     const wallMs = performance.now() - started;
     const mem = sampler.stop();
-    await deps.close();
-    await db.destroy();
+    await app.close();
     const verdicts: Record<string, Verdict> = {};
     let summary: string = outcome.kind;
     if (outcome.kind === "done") {

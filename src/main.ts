@@ -1,18 +1,13 @@
 import { Events } from "discord.js";
-import { systemClock } from "./clock.js";
+import { createApp } from "./app.js";
 import { type Config, ConfigError, loadConfig } from "./config.js";
-import { openDatabase } from "./db/connect.js";
 import { ensureGazetteer } from "./db/gazetteer.js";
 import { hasAnyGroup } from "./db/groups.js";
 import { createBot } from "./discord/client.js";
 import { registerCommands } from "./discord/register.js";
 import { RestNotifier } from "./discord/rest-notifier.js";
-import { createAdminJobs } from "./jobs/admin.js";
-import { queueDigests, queueStatusBoards, wireAlerts } from "./jobs/alert-hooks.js";
 import { startDispatcher } from "./jobs/dispatch.js";
 import { startScheduler } from "./jobs/scheduler.js";
-import { createLogger } from "./logger.js";
-import { buildScanDeps } from "./wiring.js";
 
 const NO_TOKEN = `Poick can't start the Discord bot: DISCORD_TOKEN is not set.
 
@@ -25,6 +20,7 @@ const NO_TOKEN = `Poick can't start the Discord bot: DISCORD_TOKEN is not set.
 
 The poick command line works without Discord: try  npx poick sync  then  npx poick near Katowice`;
 
+/** The bot: the application, plus the doors only a long-running process has (Discord, cron, delivery). */
 async function main(config: Readonly<Config>): Promise<void> {
   const { token, appId } = config.discord;
   if (!token) {
@@ -32,9 +28,8 @@ async function main(config: Readonly<Config>): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const logger = createLogger(config.logLevel, [token]);
-  const clock = systemClock;
-  const db = await openDatabase(config.dbPath);
+  const app = await createApp(config);
+  const { db, clock, logger, jobs } = app;
   // Build the city index before Discord can ask: a first /pug near must not wait ~2 s for it.
   const gazetteer = await ensureGazetteer(db);
   logger.info(
@@ -42,46 +37,24 @@ async function main(config: Readonly<Config>): Promise<void> {
     "database ready",
   );
 
-  const notifier = new RestNotifier({ token, api: config.discord.apiUrl });
+  // Delivers what any process queued (this bot's jobs at once, a `poick scan` from cron within the interval).
   const dispatcher = startDispatcher(
-    { db, clock, logger, notifier },
+    { db, clock, logger, notifier: new RestNotifier({ token, api: config.discord.apiUrl }) },
     { intervalMs: config.dispatch.intervalMs, leaseMs: config.dispatch.leaseMs },
   );
-  const hooks = wireAlerts(clock);
-  const scanDeps = buildScanDeps(config, db, clock, logger, { onTransition: hooks.onTransition });
-  let scheduler: ReturnType<typeof startScheduler> | null = null;
-  const jobs = createAdminJobs({
-    db,
-    clock,
-    logger,
-    scan: scanDeps,
-    sync: { db, clock, logger, userAgent: config.userAgent, afterWrite: hooks.afterSync },
-    wikiUrl: config.wikiUrl,
-    nextRun: (job) => scheduler?.nextRun(job) ?? null,
-    afterScan: async (o) => {
-      if (o.kind === "done")
-        await queueStatusBoards(db, clock, `scan-${o.scanId ?? clock.now().toISOString()}`);
-    },
-    afterRun: () => dispatcher.kick(),
-  });
+  jobs.onQueued(() => dispatcher.kick());
 
-  scheduler = startScheduler(
+  const scheduler = startScheduler(
     [
       { name: "sync", cron: config.schedule.syncCron, run: () => jobs.sync() },
       { name: "scan", cron: config.schedule.scanCron, run: () => jobs.scanAll() },
-      {
-        name: "digest",
-        cron: config.schedule.digestCron,
-        run: async () => {
-          await queueDigests(db, clock);
-          dispatcher.kick();
-        },
-      },
+      { name: "digest", cron: config.schedule.digestCron, run: () => jobs.digest() },
     ],
     { timezone: config.schedule.timezone, logger },
   );
+  jobs.setSchedule((job) => scheduler.nextRun(job));
 
-  const client = createBot({ db, clock, logger, jobs }, { token, apiUrl: config.discord.apiUrl });
+  const client = createBot(app, { token, apiUrl: config.discord.apiUrl });
 
   if (config.discord.registerOnStart || process.argv.includes("--register")) {
     // The application id comes from the config or, failing that, from Discord's READY.
@@ -103,15 +76,18 @@ async function main(config: Readonly<Config>): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "shutting down");
-    await scheduler?.stop();
+    await scheduler.stop();
     await dispatcher.stop();
     await client.destroy();
-    await scanDeps.close();
-    await db.destroy();
+    await app.close();
     process.exit(code);
   };
   process.once("SIGINT", () => void shutdown("SIGINT"));
   process.once("SIGTERM", () => void shutdown("SIGTERM"));
+  // The last line of defence: one failed request must never end the bot.
+  process.on("unhandledRejection", (err) =>
+    logger.error({ err: String((err as Error)?.message ?? err) }, "unhandled rejection (kept running)"),
+  );
 
   try {
     await client.login(token);

@@ -1,5 +1,4 @@
 import {
-  type APIApplicationCommandSubcommandOption,
   ApplicationCommandOptionType,
   ApplicationCommandType,
   ChannelType,
@@ -8,20 +7,27 @@ import {
 } from "discord-api-types/v10";
 import { describeScope } from "../alerts/scope.js";
 import { getGroupById } from "../db/groups.js";
-import { disableGuildAlerts, getGuildSettings, setStatusBoard, upsertGuildAlerts } from "../db/outbox.js";
+import {
+  disableGuildAlerts,
+  getGuildSettings,
+  setStatusBoard,
+  upsertGuildAlerts,
+} from "../db/guild-settings.js";
 import type { GuildSettingsRow } from "../db/schema.js";
 import { countryCode } from "../geo/countries.js";
+import { findGroup } from "../jobs/find-group.js";
 import { findPlace } from "../jobs/near.js";
-import { findGroup } from "../jobs/places.js";
 import type { ScanOutcome, ScanProgress } from "../jobs/scan.js";
-import type { SyncOutcome } from "../jobs/sync.js";
-import { reasonText } from "../liveness/reasons.js";
-import { percent, STATUS_EMOJI, STATUSES } from "../present/text.js";
-import { clip, discordTime, escapeText } from "./limits.js";
+import type { Busy } from "../jobs/use-cases.js";
+import { DISCORD_LIMITS } from "../present/discord.js";
+import { wordsFor } from "../present/medium.js";
+import { checkedOne, scanSummary, syncSummary } from "../present/outcomes.js";
+import { clip, discordTime, safeText } from "../present/text.js";
+import { type CommandData, defineCommand, type Routes, type SubcommandData } from "./define.js";
 import { autocompleteGroup, infoReply, unknownGroup } from "./pug-info.js";
 import { autocompletePlace } from "./pug-near.js";
 import { CONTINENT_CHOICES, scheduleInfo } from "./pug-stats.js";
-import { type CommandDeps, type Invocation, type Reply, type SlashCommand, UserError } from "./types.js";
+import { type CommandDeps, type Invocation, type Reply, UserError } from "./types.js";
 
 const MANAGE = PermissionFlagsBits.ManageGuild;
 const ADMIN = PermissionFlagsBits.Administrator;
@@ -32,7 +38,7 @@ export function canManage(inv: Invocation): boolean {
   return (inv.permissions & MANAGE) === MANAGE || (inv.permissions & ADMIN) === ADMIN;
 }
 
-const rescan: APIApplicationCommandSubcommandOption = {
+const rescan = {
   type: ApplicationCommandOptionType.Subcommand,
   name: "rescan",
   description: "Check the groups' websites now (one group, or all in the background)",
@@ -45,170 +51,190 @@ const rescan: APIApplicationCommandSubcommandOption = {
       max_length: 100,
     },
   ],
-};
+} as const satisfies SubcommandData;
 
-const sync: APIApplicationCommandSubcommandOption = {
+const sync = {
   type: ApplicationCommandOptionType.Subcommand,
   name: "sync",
   description: "Refresh the group list from the Python wiki now",
-};
+} as const satisfies SubcommandData;
 
-export const pugAdmin: SlashCommand = {
-  data: {
-    name: "pug-admin",
-    type: ApplicationCommandType.ChatInput,
-    description: "Poick settings and maintenance for server managers",
-    default_member_permissions: String(MANAGE),
-    contexts: [InteractionContextType.Guild],
-    options: [
-      rescan,
-      sync,
-      {
-        type: ApplicationCommandOptionType.SubcommandGroup,
-        name: "alerts",
-        description: "Where and about which groups this server hears when a group dies or comes back",
-        options: [
-          {
-            type: ApplicationCommandOptionType.Subcommand,
-            name: "channel",
-            description: "Send alerts to a channel, for everything or one area",
-            options: [
-              {
-                type: ApplicationCommandOptionType.Channel,
-                name: "channel",
-                description: "The channel for alerts",
-                required: true,
-                channel_types: [ChannelType.GuildText, ChannelType.GuildAnnouncement],
-              },
-              {
-                type: ApplicationCommandOptionType.String,
-                name: "continent",
-                description: "Only groups on this continent",
-                choices: CONTINENT_CHOICES.map((c) => ({ name: c, value: c })),
-              },
-              {
-                type: ApplicationCommandOptionType.String,
-                name: "country",
-                description: "Only groups in this country",
-                max_length: 60,
-              },
-              {
-                type: ApplicationCommandOptionType.String,
-                name: "near",
-                description: "Only groups near this place",
-                autocomplete: true,
-                max_length: 100,
-              },
-              {
-                type: ApplicationCommandOptionType.Integer,
-                name: "radius_km",
-                description: "With near: the radius in km (default 200)",
-                min_value: 1,
-                max_value: 2000,
-              },
-              {
-                type: ApplicationCommandOptionType.Boolean,
-                name: "weekly_digest",
-                description: "Also post a weekly summary (off by default)",
-              },
-            ],
-          },
-          {
-            type: ApplicationCommandOptionType.Subcommand,
-            name: "off",
-            description: "Stop sending alerts to this server",
-          },
-          {
-            type: ApplicationCommandOptionType.Subcommand,
-            name: "show",
-            description: "Show this server's alert settings and the job schedule",
-          },
-        ],
-      },
-    ],
-  },
+export const pugAdminData = {
+  name: "pug-admin",
+  type: ApplicationCommandType.ChatInput,
+  description: "Poick settings and maintenance for server managers",
+  default_member_permissions: String(MANAGE),
+  contexts: [InteractionContextType.Guild],
+  options: [
+    rescan,
+    sync,
+    {
+      type: ApplicationCommandOptionType.SubcommandGroup,
+      name: "alerts",
+      description: "Where and about which groups this server hears when a group dies or comes back",
+      options: [
+        {
+          type: ApplicationCommandOptionType.Subcommand,
+          name: "channel",
+          description: "Send alerts to a channel, for everything or one area",
+          options: [
+            {
+              type: ApplicationCommandOptionType.Channel,
+              name: "channel",
+              description: "The channel for alerts",
+              required: true,
+              channel_types: [ChannelType.GuildText, ChannelType.GuildAnnouncement],
+            },
+            {
+              type: ApplicationCommandOptionType.String,
+              name: "continent",
+              description: "Only groups on this continent",
+              choices: CONTINENT_CHOICES.map((c) => ({ name: c, value: c })),
+            },
+            {
+              type: ApplicationCommandOptionType.String,
+              name: "country",
+              description: "Only groups in this country",
+              max_length: 60,
+            },
+            {
+              type: ApplicationCommandOptionType.String,
+              name: "near",
+              description: "Only groups near this place",
+              autocomplete: true,
+              max_length: 100,
+            },
+            {
+              type: ApplicationCommandOptionType.Integer,
+              name: "radius_km",
+              description: "With near: the radius in km (default 200)",
+              min_value: 1,
+              max_value: 2000,
+            },
+            {
+              type: ApplicationCommandOptionType.Boolean,
+              name: "weekly_digest",
+              description: "Also post a weekly summary (off by default)",
+            },
+          ],
+        },
+        {
+          type: ApplicationCommandOptionType.Subcommand,
+          name: "off",
+          description: "Stop sending alerts to this server",
+        },
+        {
+          type: ApplicationCommandOptionType.Subcommand,
+          name: "board",
+          description:
+            "Keep one status message in a channel, edited after every scan (no channel: remove it)",
+          options: [
+            {
+              type: ApplicationCommandOptionType.Channel,
+              name: "channel",
+              description: "The channel for the status board (leave empty to remove it)",
+              channel_types: [ChannelType.GuildText, ChannelType.GuildAnnouncement],
+            },
+          ],
+        },
+        {
+          type: ApplicationCommandOptionType.Subcommand,
+          name: "show",
+          description: "Show this server's alert settings and the job schedule",
+        },
+      ],
+    },
+  ],
+} as const satisfies CommandData;
 
-  async execute(deps, inv, opts, res) {
+const COOLDOWN_MS = 10 * 60_000;
+/** When each server last forced a sync or a full rescan: one server can't hammer the wiki or group sites. */
+const lastForced = new Map<string, number>();
+
+function cooldown(deps: CommandDeps, guildId: string, job: "sync" | "scan"): void {
+  const key = `${guildId}:${job}`;
+  const now = deps.clock.now().getTime();
+  const last = lastForced.get(key);
+  if (last !== undefined && now - last < COOLDOWN_MS) {
+    const mins = Math.ceil((COOLDOWN_MS - (now - last)) / 60_000);
+    throw new UserError(
+      `This server started a ${job} a few minutes ago. Please wait ${mins} more minute${mins === 1 ? "" : "s"}; the schedule keeps everything fresh anyway.`,
+    );
+  }
+  lastForced.set(key, now);
+}
+
+/** `/pug-admin`: maintenance and alert settings, for members who can manage the server. */
+export const pugAdmin = defineCommand({
+  data: pugAdminData,
+  guard: ({ inv }) => {
     if (!inv.guildId) throw new UserError("This command works in a server, not in DMs.");
     if (!canManage(inv))
       throw new UserError("Only members with the Manage Server permission can use `/pug-admin`.");
-    const key = opts.group ? `${opts.group} ${opts.subcommand}` : opts.subcommand;
-    switch (key) {
-      case "rescan": {
-        const group = opts.string("group");
-        if (group) {
-          await res.defer(true);
-          const g = await findGroup(deps.db, group);
-          if (!g) return res.edit(unknownGroup(group));
-          return res.edit(await rescanOneReply(deps, g.id, await deps.jobs.scanOne(g.id)));
-        }
-        if (await deps.jobs.isRunning("scan")) {
-          return res.reply({
-            ephemeral: true,
-            content:
-              "A scan is already running. I'll keep going with that one; try again when it has finished.",
-          });
-        }
-        await res.reply({
-          ephemeral: true,
-          content: "🔄 Rescan started. I'll update this message as it goes.",
-        });
-        void runFullScan(deps, res);
-        return;
-      }
-      case "sync": {
+  },
+  handlers: {
+    rescan: async ({ deps, inv }, a, res) => {
+      if (a.group) {
         await res.defer(true);
-        const outcome = await deps.jobs.sync({ force: true });
-        return res.edit({ ephemeral: true, content: syncText(outcome) });
+        const g = await findGroup(deps.db, a.group);
+        if (!g) return res.edit(unknownGroup(a.group));
+        return res.edit(await rescanOneReply(deps, g.id, await deps.jobs.scanOne(g.id)));
       }
-      case "alerts channel":
-        return res.reply(await setAlerts(deps, inv, opts));
-      case "alerts off":
-        await disableGuildAlerts(deps.db, inv.guildId, deps.clock.now().toISOString());
-        return res.reply({
-          ephemeral: true,
-          content: "Alerts are off for this server. Turn them on again with `/pug-admin alerts channel`.",
-        });
-      case "alerts board": {
-        const ch = opts.channel("channel");
-        await setStatusBoard(deps.db, inv.guildId, ch?.id ?? null, null, deps.clock.now().toISOString());
-        return res.reply({
-          ephemeral: true,
-          content: ch
-            ? `📋 A status board will appear in <#${ch.id}> after the next scan and be edited in place after every scan.`
-            : "The status board is off.",
-        });
+      if (await deps.jobs.isRunning("scan")) {
+        return res.reply({ ephemeral: true, content: scanSummary({ kind: "busy" }, discordWords(deps)) });
       }
-      case "alerts show":
-        return res.reply(await showAlerts(deps, inv.guildId));
-      default:
-        throw new UserError("I don't know that subcommand.");
-    }
+      cooldown(deps, inv.guildId as string, "scan");
+      await res.reply({
+        ephemeral: true,
+        content: "🔄 Rescan started. I'll update this message as it goes.",
+      });
+      void runFullScan(deps, res);
+    },
+    sync: async ({ deps, inv }, _a, res) => {
+      cooldown(deps, inv.guildId as string, "sync");
+      await res.defer(true);
+      const outcome = await deps.jobs.sync({ force: true });
+      return res.edit({ ephemeral: true, content: syncSummary(outcome, discordWords(deps)) });
+    },
+    "alerts channel": async ({ deps, inv }, a, res) => res.reply(await setAlerts(deps, inv, a)),
+    "alerts off": async ({ deps, inv }, _a, res) => {
+      await disableGuildAlerts(deps.db, inv.guildId as string, deps.clock.now().toISOString());
+      return res.reply({
+        ephemeral: true,
+        content: "Alerts are off for this server. Turn them on again with `/pug-admin alerts channel`.",
+      });
+    },
+    "alerts board": async ({ deps, inv }, a, res) => {
+      const ch = a.channel;
+      await setStatusBoard(
+        deps.db,
+        inv.guildId as string,
+        ch?.id ?? null,
+        null,
+        deps.clock.now().toISOString(),
+      );
+      return res.reply({
+        ephemeral: true,
+        content: ch
+          ? `📋 A status board will appear in <#${ch.id}> after the next scan and be edited in place after every scan.`
+          : "The status board is off.",
+      });
+    },
+    "alerts show": async ({ deps, inv }, _a, res) => res.reply(await showAlerts(deps, inv.guildId as string)),
   },
-
-  async autocomplete(deps, _inv, opts, focused) {
-    if (focused.name === "group") return autocompleteGroup(deps, focused.value);
-    if (focused.name === "near") return autocompletePlace(deps, focused.value);
-    void opts;
-    return [];
+  autocomplete: {
+    group: (deps, value) => autocompleteGroup(deps, value),
+    near: (deps, value) => autocompletePlace(deps, value),
   },
-};
+});
 
-async function rescanOneReply(deps: CommandDeps, id: string, outcome: ScanOutcome): Promise<Reply> {
-  if (outcome.kind === "offline") return { ephemeral: true, content: `⚠️ ${outcome.message}` };
-  if (outcome.kind !== "done")
-    return { ephemeral: true, content: "I couldn't check that group. Try again in a minute." };
-  const g = await getGroupById(deps.db, id);
-  if (!g) return unknownGroup(id);
-  const fresh = await infoReply(deps, g);
-  const r = outcome.groups[0];
-  return {
-    ...fresh,
-    ephemeral: true,
-    content: r
-      ? `Checked just now: ${STATUS_EMOJI[r.verdict.status]} ${r.verdict.status} — ${reasonText(r.verdict.reason)}`
-      : undefined,
-  };
+const discordWords = (deps: CommandDeps) => wordsFor("discord", deps.clock.now());
+
+async function rescanOneReply(deps: CommandDeps, id: string, outcome: ScanOutcome | Busy): Promise<Reply> {
+  const words = discordWords(deps);
+  const g = outcome.kind === "done" ? await getGroupById(deps.db, id) : undefined;
+  if (!g) return { ephemeral: true, content: checkedOne(outcome, words) };
+  return { ...(await infoReply(deps, g)), ephemeral: true, content: checkedOne(outcome, words) };
 }
 
 /** Runs a full scan in the background, editing the admin's message with progress (at most every 2 s). */
@@ -232,7 +258,10 @@ async function runFullScan(deps: CommandDeps, res: { edit(r: Reply): Promise<voi
     const outcome = await deps.jobs.scanAll(onProgress);
     await editing;
     if (!canEdit()) return;
-    await res.edit({ ephemeral: true, content: scanText(outcome) });
+    await res.edit({
+      ephemeral: true,
+      content: clip(scanSummary(outcome, discordWords(deps)), DISCORD_LIMITS.content),
+    });
   } catch (err) {
     deps.logger.error({ err }, "background rescan failed");
     if (canEdit())
@@ -245,57 +274,12 @@ async function runFullScan(deps: CommandDeps, res: { edit(r: Reply): Promise<voi
   }
 }
 
-export function scanText(outcome: ScanOutcome | { kind: "busy" }): string {
-  switch (outcome.kind) {
-    case "busy":
-      return "A scan is already running (maybe started by the schedule or another admin). Try again when it has finished.";
-    case "offline":
-      return `⚠️ ${outcome.message}`;
-    case "not_found":
-      return outcome.message;
-    case "done": {
-      const total = STATUSES.reduce((a, s) => a + outcome.counts[s], 0);
-      const lines = [
-        `✅ Rescan finished: ${outcome.counts.alive} / ${total} = ${percent(outcome.counts.alive, total)} alive.`,
-        STATUSES.map((s) => `${STATUS_EMOJI[s]} ${outcome.counts[s]} ${s}`).join(" · "),
-      ];
-      for (const t of outcome.transitions.slice(0, 10)) {
-        lines.push(
-          t.transition === "dead"
-            ? `🔴 ${escapeText(t.name)} is now dead.`
-            : `🟢 ${escapeText(t.name)} is back.`,
-        );
-      }
-      return clip(lines.join("\n"), 2000);
-    }
-  }
-}
-
-export function syncText(outcome: SyncOutcome | { kind: "busy" }): string {
-  switch (outcome.kind) {
-    case "busy":
-      return "A sync is already running. Try again in a minute.";
-    case "synced":
-      return `✅ Synced from the wiki: ${outcome.found} groups, ${outcome.added.length} new, ${outcome.removed.length} no longer listed.`;
-    case "unchanged":
-      return `The wiki page hasn't changed since the last sync (${outcome.previous} groups).`;
-    case "refused":
-      return `⚠️ Sync refused, nothing changed: ${outcome.message}`;
-    case "failed":
-      return `⚠️ Sync failed: ${outcome.message}`;
-  }
-}
-
 async function setAlerts(
   deps: CommandDeps,
   inv: Invocation,
-  opts: Parameters<SlashCommand["execute"]>[2],
+  a: Routes<typeof pugAdminData>["alerts channel"],
 ): Promise<Reply> {
-  const channel = opts.channel("channel");
-  if (!channel) throw new UserError("Pick a channel for the alerts.");
-  const continent = opts.string("continent");
-  const country = opts.string("country");
-  const near = opts.string("near");
+  const { channel, continent, country, near } = a;
   const chosen = [continent, country, near].filter(Boolean).length;
   if (chosen > 1) throw new UserError("Choose at most one of continent, country or near.");
   let scope: Parameters<typeof upsertGuildAlerts>[2]["scope"] = {
@@ -328,10 +312,10 @@ async function setAlerts(
       value: place.place.label,
       lat: place.place.lat,
       lon: place.place.lon,
-      radiusKm: opts.integer("radius_km") ?? 200,
+      radiusKm: a.radius_km ?? 200,
     };
   }
-  const digest = opts.boolean("weekly_digest");
+  const digest = a.weekly_digest;
   const settings = await upsertGuildAlerts(deps.db, inv.guildId as string, {
     channelId: channel.id,
     scope,
@@ -356,7 +340,7 @@ export async function showAlerts(deps: CommandDeps, guildId: string): Promise<Re
     if (s.status_board_channel_id) lines.push(`📋 Status board in <#${s.status_board_channel_id}>.`);
     if (s.last_error && s.last_error_at) {
       lines.push(
-        `⚠️ Last delivery problem ${discordTime(s.last_error_at)}: ${escapeText(clip(s.last_error, 300))}`,
+        `⚠️ Last delivery problem ${discordTime(s.last_error_at)}: ${safeText(clip(s.last_error, 300))}`,
       );
     }
   }

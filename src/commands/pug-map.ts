@@ -1,13 +1,11 @@
-import {
-  type APIApplicationCommandSubcommandOption,
-  ApplicationCommandOptionType,
-} from "discord-api-types/v10";
+import { ApplicationCommandOptionType } from "discord-api-types/v10";
 import { listActiveGroups } from "../db/groups.js";
 import type { GroupRow, Status } from "../db/schema.js";
 import { percent } from "../present/text.js";
+import type { SubcommandData } from "./define.js";
 import type { CommandDeps, Reply } from "./types.js";
 
-export const mapSubcommand: APIApplicationCommandSubcommandOption = {
+export const mapSubcommand = {
   type: ApplicationCommandOptionType.Subcommand,
   name: "map",
   description: "All groups as a map file (GeoJSON), coloured by status",
@@ -22,7 +20,7 @@ export const mapSubcommand: APIApplicationCommandSubcommandOption = {
       ],
     },
   ],
-};
+} as const satisfies SubcommandData;
 
 const COLOR: Record<Status, string> = {
   alive: "#2ecc71",

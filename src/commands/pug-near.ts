@@ -1,6 +1,5 @@
 import {
   type APIActionRowComponent,
-  type APIApplicationCommandSubcommandOption,
   type APIComponentInMessageActionRow,
   type APIEmbed,
   ApplicationCommandOptionType,
@@ -8,16 +7,17 @@ import {
   ComponentType,
 } from "discord-api-types/v10";
 import type { Place } from "../geo/geocode.js";
-import { findNear, type NearbyGroup, type NearResult } from "../jobs/near.js";
-import { placeSuggestions } from "../jobs/places.js";
-import { formatKm, relativeTime, STATUS_EMOJI } from "../present/text.js";
-import { clampEmbed, clip, discordTime, escapeText, LIMITS } from "./limits.js";
+import { findNear, type NearbyGroup, type NearResult, placeSuggestions } from "../jobs/near.js";
+import { STATUS_EMOJI } from "../liveness/status.js";
+import { clampEmbed, DISCORD_LIMITS } from "../present/discord.js";
+import { clip, discordTime, formatKm, relativeTime, safeText } from "../present/text.js";
+import type { SubcommandData } from "./define.js";
 import type { ButtonHandler, Choice, CommandDeps, Invocation, Reply, Responder } from "./types.js";
 
 export const PAGE_SIZE = 8;
 export const DEFAULT_RADIUS = 100;
 
-export const nearSubcommand: APIApplicationCommandSubcommandOption = {
+export const nearSubcommand = {
   type: ApplicationCommandOptionType.Subcommand,
   name: "near",
   description: "Python user groups near a place, nearest first",
@@ -47,16 +47,16 @@ export const nearSubcommand: APIApplicationCommandSubcommandOption = {
       ],
     },
   ],
-};
+} as const satisfies SubcommandData;
 
 function groupLine(n: NearbyGroup, now: Date): string {
   const g = n.group;
   const where = g.city ?? g.country_name ?? "";
   const bits = [
-    `${STATUS_EMOJI[g.status]} **[${escapeText(clip(g.name, 80))}](${g.url})**`,
+    `${STATUS_EMOJI[g.status]} **[${safeText(clip(g.name, 80))}](${g.url})**`,
     formatKm(n.distanceKm),
   ];
-  if (where) bits.push(escapeText(where));
+  if (where) bits.push(safeText(where));
   if (g.next_event_at && Date.parse(g.next_event_at) > now.getTime())
     bits.push(`next event ${discordTime(g.next_event_at)}`);
   else if (g.last_activity_at) bits.push(`last event ${relativeTime(g.last_activity_at, now)}`);
@@ -65,7 +65,7 @@ function groupLine(n: NearbyGroup, now: Date): string {
 }
 
 const nearestLine = (label: string, n: NearbyGroup) =>
-  `${label}: **${escapeText(n.group.name)}**, ${escapeText(n.group.city ?? n.group.country_name ?? "")}, ${formatKm(n.distanceKm)}`;
+  `${label}: **${safeText(n.group.name)}**, ${safeText(n.group.city ?? n.group.country_name ?? "")}, ${formatKm(n.distanceKm)}`;
 
 export interface NearView {
   result: Extract<NearResult, { kind: "found" }>;
@@ -95,7 +95,7 @@ export function renderNear(v: NearView, now: Date): Reply {
     lines.push(nearestLine("Nearest group of any status", result.nearest));
   }
   const embed: APIEmbed = clampEmbed({
-    title: clip(`Python groups near ${result.place.label}`, LIMITS.title),
+    title: clip(`Python groups near ${result.place.label}`, DISCORD_LIMITS.title),
     description: lines.join("\n"),
     color: 0x3776ab,
     footer: {
@@ -121,7 +121,7 @@ export function pageButtons(
   const id = (p: number, tag: string) => {
     const head = `${prefix}:${userId}:${p}:${tag}`;
     const rest = args.map((a) => a.replace(/:/g, " ")).join(":");
-    return clip(`${head}:${rest}`, LIMITS.customId).replace(/…$/, "");
+    return clip(`${head}:${rest}`, DISCORD_LIMITS.customId).replace(/…$/, "");
   };
   return {
     type: ComponentType.ActionRow,
@@ -145,12 +145,12 @@ export function pageButtons(
 }
 
 export function didYouMean(query: string, kind: "ambiguous" | "not_found", suggestions: Place[]): Reply {
-  const names = suggestions.slice(0, 10).map((p) => `• ${escapeText(p.label)}`);
+  const names = suggestions.slice(0, 10).map((p) => `• ${safeText(p.label)}`);
   const head =
     kind === "ambiguous"
-      ? `"${escapeText(clip(query, 80))}" could be several places. Did you mean one of these? Run the command again with the full name.`
-      : `I couldn't find a place called "${escapeText(clip(query, 80))}".${names.length ? " Did you mean:" : ' Check the spelling, or add the country (e.g. "Paris, France").'}`;
-  return { ephemeral: true, content: clip([head, ...names].join("\n"), LIMITS.content) };
+      ? `"${safeText(clip(query, 80))}" could be several places. Did you mean one of these? Run the command again with the full name.`
+      : `I couldn't find a place called "${safeText(clip(query, 80))}".${names.length ? " Did you mean:" : ' Check the spelling, or add the country (e.g. "Paris, France").'}`;
+  return { ephemeral: true, content: clip([head, ...names].join("\n"), DISCORD_LIMITS.content) };
 }
 
 export async function executeNear(
@@ -168,10 +168,10 @@ export async function executeNear(
 }
 
 export async function autocompletePlace(deps: CommandDeps, value: string): Promise<Choice[]> {
-  const places = await placeSuggestions(deps.db, value, LIMITS.choices);
+  const places = await placeSuggestions(deps.db, value, DISCORD_LIMITS.choices);
   return places.map((p) => ({
-    name: clip(p.label, LIMITS.choiceName),
-    value: clip(p.label, LIMITS.choiceValue),
+    name: clip(p.label, DISCORD_LIMITS.choiceName),
+    value: clip(p.label, DISCORD_LIMITS.choiceValue),
   }));
 }
 

@@ -1,18 +1,16 @@
-import {
-  type APIApplicationCommandSubcommandOption,
-  type APIEmbed,
-  ApplicationCommandOptionType,
-} from "discord-api-types/v10";
+import { type APIEmbed, ApplicationCommandOptionType } from "discord-api-types/v10";
 import { findGroups } from "../db/groups.js";
 import type { GroupRow } from "../db/schema.js";
-import { placeLabel, STATUS_EMOJI } from "../present/text.js";
-import { clampEmbed, clip, escapeText, LIMITS } from "./limits.js";
+import { STATUS_EMOJI } from "../liveness/status.js";
+import { clampEmbed, DISCORD_LIMITS } from "../present/discord.js";
+import { clip, placeLabel, safeText } from "../present/text.js";
+import type { SubcommandData } from "./define.js";
 import { pageButtons } from "./pug-near.js";
 import type { ButtonHandler, CommandDeps, Invocation, Reply } from "./types.js";
 
 const PAGE_SIZE = 10;
 
-export const searchSubcommand: APIApplicationCommandSubcommandOption = {
+export const searchSubcommand = {
   type: ApplicationCommandOptionType.Subcommand,
   name: "search",
   description: "Find groups by name, city or country",
@@ -25,13 +23,13 @@ export const searchSubcommand: APIApplicationCommandSubcommandOption = {
       max_length: 100,
     },
   ],
-};
+} as const satisfies SubcommandData;
 
 export function renderSearch(query: string, groups: GroupRow[], page: number, userId: string): Reply {
   if (groups.length === 0) {
     return {
       ephemeral: true,
-      content: `No group matches "${escapeText(clip(query, 80))}". Try a city or country name, or \`/pug near\`.`,
+      content: `No group matches "${safeText(clip(query, 80))}". Try a city or country name, or \`/pug near\`.`,
     };
   }
   const pages = Math.ceil(groups.length / PAGE_SIZE);
@@ -40,10 +38,10 @@ export function renderSearch(query: string, groups: GroupRow[], page: number, us
     .slice(p * PAGE_SIZE, (p + 1) * PAGE_SIZE)
     .map(
       (g) =>
-        `${STATUS_EMOJI[g.status]} **[${escapeText(clip(g.name, 80))}](${g.url})** · ${escapeText(placeLabel(g))}${g.removed_at ? " · *no longer listed*" : ""}`,
+        `${STATUS_EMOJI[g.status]} **[${safeText(clip(g.name, 80))}](${g.url})** · ${safeText(placeLabel(g))}${g.removed_at ? " · *no longer listed*" : ""}`,
     );
   const embed: APIEmbed = clampEmbed({
-    title: clip(`Groups matching "${query}"`, LIMITS.title),
+    title: clip(`Groups matching "${query}"`, DISCORD_LIMITS.title),
     description: lines.join("\n"),
     color: 0x3776ab,
     footer: { text: `${groups.length} found${pages > 1 ? ` · page ${p + 1}/${pages}` : ""}` },

@@ -1,17 +1,16 @@
-import {
-  type APIApplicationCommandSubcommandOption,
-  type APIEmbed,
-  ApplicationCommandOptionType,
-} from "discord-api-types/v10";
-import type { AdminJobs } from "../jobs/admin.js";
+import { type APIEmbed, ApplicationCommandOptionType } from "discord-api-types/v10";
+import { CONTINENTS } from "../geo/countries.js";
 import { groupStats, type StatsResult } from "../jobs/stats.js";
-import { percent, STATUS_EMOJI, STATUSES } from "../present/text.js";
-import { clampEmbed, discordTime, escapeText } from "./limits.js";
+import type { Jobs } from "../jobs/use-cases.js";
+import { STATUS_EMOJI, STATUSES } from "../liveness/status.js";
+import { clampEmbed } from "../present/discord.js";
+import { discordTime, percent, safeText } from "../present/text.js";
+import type { SubcommandData } from "./define.js";
 import type { CommandDeps, Reply } from "./types.js";
 
-export const CONTINENT_CHOICES = ["Africa", "Asia", "Europe", "North America", "South America", "Oceania"];
+export const CONTINENT_CHOICES = CONTINENTS;
 
-export const statsSubcommand: APIApplicationCommandSubcommandOption = {
+export const statsSubcommand = {
   type: ApplicationCommandOptionType.Subcommand,
   name: "stats",
   description: "How many groups are alive, like the study's 59 / 324",
@@ -29,7 +28,7 @@ export const statsSubcommand: APIApplicationCommandSubcommandOption = {
       choices: CONTINENT_CHOICES.map((c) => ({ name: c, value: c })),
     },
   ],
-};
+} as const satisfies SubcommandData;
 
 export interface ScheduleInfo {
   lastScanAt: string | null;
@@ -56,14 +55,14 @@ export function renderStats(stats: Extract<StatsResult, { kind: "stats" }>, sche
   ];
   if (schedule.nextSyncAt) syncs.push(`next ${discordTime(schedule.nextSyncAt.toISOString())}`);
   const embed: APIEmbed = clampEmbed({
-    title: `Python user groups — ${escapeText(stats.scope)}`,
+    title: `Python user groups — ${safeText(stats.scope)}`,
     description: [...lines, "", `${runs.join(", ")}.`, `${syncs.join(", ")}.`].join("\n"),
     color: 0x3776ab,
   });
   return { embeds: [embed] };
 }
 
-export async function scheduleInfo(jobs: AdminJobs): Promise<ScheduleInfo> {
+export async function scheduleInfo(jobs: Jobs): Promise<ScheduleInfo> {
   const [scan, sync] = await Promise.all([jobs.lastRun("scan"), jobs.lastRun("sync")]);
   return {
     lastScanAt: scan.finishedAt,

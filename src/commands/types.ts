@@ -3,12 +3,8 @@ import type {
   APIApplicationCommandOptionChoice,
   APIComponentInMessageActionRow,
   APIEmbed,
-  RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from "discord-api-types/v10";
-import type { Clock } from "../clock.js";
-import type { Db } from "../db/connect.js";
-import type { AdminJobs } from "../jobs/admin.js";
-import type { Logger } from "../logger.js";
+import type { App } from "../app.js";
 
 /** A message as commands build it: plain Discord API JSON, no discord.js classes. */
 export interface Reply {
@@ -27,15 +23,6 @@ export interface Invocation {
   permissions: bigint | null;
 }
 
-export interface Options {
-  subcommand: string | null;
-  group: string | null;
-  string(name: string): string | null;
-  integer(name: string): number | null;
-  boolean(name: string): boolean | null;
-  channel(name: string): { id: string; type: number } | null;
-}
-
 export interface Responder {
   reply(r: Reply): Promise<void>;
   defer(ephemeral: boolean): Promise<void>;
@@ -45,25 +32,10 @@ export interface Responder {
   update(r: Reply): Promise<void>;
 }
 
-export interface CommandDeps {
-  db: Db;
-  clock: Clock;
-  logger: Logger;
-  jobs: AdminJobs;
-}
+/** What a command may use: the application's database, clock, logger and use cases. */
+export type CommandDeps = Pick<App, "db" | "clock" | "logger" | "jobs">;
 
 export type Choice = APIApplicationCommandOptionChoice<string>;
-
-export interface SlashCommand {
-  data: RESTPostAPIChatInputApplicationCommandsJSONBody;
-  execute(deps: CommandDeps, inv: Invocation, opts: Options, res: Responder): Promise<void>;
-  autocomplete?(
-    deps: CommandDeps,
-    inv: Invocation,
-    opts: Options,
-    focused: { name: string; value: string },
-  ): Promise<Choice[]>;
-}
 
 /** Button handlers are found by the first segment of the custom_id. */
 export interface ButtonHandler {

@@ -1,3 +1,4 @@
+import { distanceKm } from "../geo/distance.js";
 import { type Db, writeTransaction } from "./connect.js";
 import type { GroupRow, NewGroup, Status } from "./schema.js";
 import { groupSearchKey, searchText } from "./search-key.js";
@@ -195,4 +196,52 @@ export async function groupsInBox(
 
 export async function hasAnyGroup(db: Db): Promise<boolean> {
   return (await db.selectFrom("groups").select("id").limit(1).executeTakeFirst()) !== undefined;
+}
+
+export async function groupsByIds(db: Db, ids: readonly string[]): Promise<GroupRow[]> {
+  const out: GroupRow[] = [];
+  for (let i = 0; i < ids.length; i += 500) {
+    out.push(
+      ...(await db
+        .selectFrom("groups")
+        .selectAll()
+        .where("id", "in", ids.slice(i, i + 500))
+        .execute()),
+    );
+  }
+  return out;
+}
+
+export interface NearestAliveGroup {
+  id: string;
+  name: string;
+  url: string;
+  city: string | null;
+  distanceKm: number;
+}
+
+/** The nearest listed group that is alive, other than `excludeId`; null when the place is unknown or none is. */
+export async function nearestAliveGroup(
+  db: Db,
+  from: { lat: number | null; lon: number | null; excludeId?: string },
+): Promise<NearestAliveGroup | null> {
+  const { lat, lon } = from;
+  if (lat === null || lon === null) return null;
+  const rows = await db
+    .selectFrom("groups")
+    .select(["id", "name", "url", "city", "lat", "lon"])
+    .where("removed_at", "is", null)
+    .where("status", "=", "alive")
+    .where("lat", "is not", null)
+    .where("lon", "is not", null)
+    .where("id", "!=", from.excludeId ?? "")
+    .execute();
+  let best: NearestAliveGroup | null = null;
+  for (const r of rows) {
+    const d = distanceKm(lat, lon, r.lat as number, r.lon as number);
+    if (!best || d < best.distanceKm || (d === best.distanceKm && r.name < best.name)) {
+      best = { id: r.id, name: r.name, url: r.url, city: r.city, distanceKm: d };
+    }
+  }
+  return best;
 }

@@ -1,4 +1,7 @@
 import type { Generated, Insertable, Selectable, Updateable } from "kysely";
+import type { Status } from "../liveness/status.js";
+
+export type { Status };
 
 /** Dates are UTC ISO-8601 strings; booleans are 0/1 integers (portable to PostgreSQL as int). */
 export type IsoDate = string;
@@ -11,8 +14,6 @@ export interface SourcesTable {
   last_synced_at: IsoDate | null;
   last_group_count: number;
 }
-
-export type Status = "alive" | "dormant" | "dead" | "unknown";
 
 export interface GroupsTable {
   id: string;

@@ -9,6 +9,25 @@ export type Continent =
   | "Oceania"
   | "South America";
 
+/** The continents people pick from (Antarctica has no groups; "Australia" is read as Oceania). */
+export const CONTINENTS: readonly Continent[] = [
+  "Africa",
+  "Asia",
+  "Europe",
+  "North America",
+  "South America",
+  "Oceania",
+];
+
+/** A continent by its name, any case; "Australia" means Oceania. */
+export function continentNamed(name: string | null | undefined): Continent | null {
+  const n = name?.trim().toLowerCase();
+  if (!n) return null;
+  if (n === "australia") return "Oceania";
+  if (n === "antarctica") return "Antarctica";
+  return CONTINENTS.find((c) => c.toLowerCase() === n) ?? null;
+}
+
 export interface Country {
   /** ISO 3166-1 alpha-2, upper case */
   code: string;

@@ -7,7 +7,9 @@ import {
 } from "../alerts/format.js";
 import { inScope } from "../alerts/scope.js";
 import type { Db } from "../db/connect.js";
-import { enqueueAlert, groupsByIds, guildsForAlerts, nearestAliveGroup } from "../db/outbox.js";
+import { groupsByIds, nearestAliveGroup } from "../db/groups.js";
+import { guildsForAlerts } from "../db/guild-settings.js";
+import { enqueueAlert } from "../db/outbox.js";
 import type { GroupRow, GuildSettingsRow } from "../db/schema.js";
 import { distanceKm } from "../geo/distance.js";
 import { reasonText } from "../liveness/reasons.js";

@@ -2,16 +2,8 @@ import type { RESTPostAPIChannelMessageJSONBody } from "discord-api-types/v10";
 import { type Notifier, nonceForKey, type SendErrorCode, type SendResult } from "../alerts/notifier.js";
 import { type Clock, isoNow } from "../clock.js";
 import type { Db } from "../db/connect.js";
-import {
-  claimDue,
-  clearGuildError,
-  getGuildSettings,
-  markDelivered,
-  markFailed,
-  markRetry,
-  recordGuildError,
-  setStatusBoard,
-} from "../db/outbox.js";
+import { clearGuildError, getGuildSettings, recordGuildError, setStatusBoard } from "../db/guild-settings.js";
+import { claimDue, markDelivered, markFailed, markRetry } from "../db/outbox.js";
 import type { GuildSettingsRow, OutboxRow } from "../db/schema.js";
 import type { Logger } from "../logger.js";
 

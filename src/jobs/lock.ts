@@ -3,6 +3,7 @@ import { hostname } from "node:os";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/connect.js";
 import { recordJobRun, releaseLock, renewLock, tryAcquireLock } from "../db/locks.js";
+import type { Logger } from "../logger.js";
 
 const HOST = hostname();
 export const HOLDER = `${HOST}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -30,8 +31,8 @@ export async function withJobLock<T>(
   db: Db,
   clock: Clock,
   name: string,
-  fn: () => Promise<T>,
-  opts: { ttlMs?: number; holder?: string; result?: (v: T) => string } = {},
+  fn: (signal: AbortSignal) => Promise<T>,
+  opts: { ttlMs?: number; holder?: string; result?: (v: T) => string; logger?: Logger } = {},
 ): Promise<Locked<T>> {
   const ttl = opts.ttlMs ?? 10 * 60_000;
   const holder = opts.holder ?? HOLDER;
@@ -39,8 +40,24 @@ export async function withJobLock<T>(
   const exp = () => new Date(at().getTime() + ttl).toISOString();
   if (!(await tryAcquireLock(db, name, holder, at().toISOString(), exp(), holderIsGone)))
     return { kind: "busy" };
+  // A job that can no longer renew its lock (taken over after a stall, database gone) must stop:
+  // another process may be running it now.
+  const lost = new AbortController();
   const renew = setInterval(
-    () => void renewLock(db, name, holder, exp()).catch(() => {}),
+    () => {
+      renewLock(db, name, holder, exp())
+        .then((held) => {
+          if (!held) throw new Error("the lock is held by another process now");
+        })
+        .catch((err) => {
+          if (lost.signal.aborted) return;
+          opts.logger?.error(
+            { job: { name }, err: String((err as Error).message) },
+            "lost the job lock; stopping",
+          );
+          lost.abort(new Error(`lost the ${name} lock`));
+        });
+    },
     Math.max(1000, ttl / 3),
   );
   renew.unref();
@@ -48,7 +65,7 @@ export async function withJobLock<T>(
     await recordJobRun(db, name, { last_started_at: at().toISOString() });
     let value: T;
     try {
-      value = await fn();
+      value = await fn(lost.signal);
     } catch (err) {
       await recordJobRun(db, name, {
         last_finished_at: at().toISOString(),

@@ -3,7 +3,7 @@ import { ensureGazetteer } from "../db/gazetteer.js";
 import { groupsInBox } from "../db/groups.js";
 import type { GroupRow } from "../db/schema.js";
 import { distanceKm } from "../geo/distance.js";
-import { type Place, type PlaceQueryResult, resolvePlace } from "../geo/geocode.js";
+import { type Place, type PlaceQueryResult, resolvePlace, suggestPlaces } from "../geo/geocode.js";
 import { dbCityLookup } from "./geo-lookup.js";
 
 export interface NearbyGroup {
@@ -89,4 +89,10 @@ export async function findNear(
     nearestAlive,
     alternatives: resolved.alternatives,
   };
+}
+
+/** Places for autocomplete, biggest first. */
+export async function placeSuggestions(db: Db, partial: string, limit: number): Promise<Place[]> {
+  await ensureGazetteer(db);
+  return suggestPlaces(dbCityLookup(db), partial, limit);
 }

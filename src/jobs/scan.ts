@@ -65,6 +65,8 @@ export interface ScanRequest {
   /** Only these groups (a one-off check, not a resumable scan). */
   groupIds?: string[];
   onProgress?: (p: ScanProgress) => void;
+  /** Aborted when the job lost its lock: stop between checks, keep what was written. */
+  signal?: AbortSignal;
 }
 
 export interface CheckedGroup {
@@ -88,7 +90,8 @@ export type ScanOutcome =
       groups: CheckedGroup[];
     }
   | { kind: "offline"; message: string; canaries: { url: string; error: string | null }[] }
-  | { kind: "not_found"; message: string };
+  | { kind: "not_found"; message: string }
+  | { kind: "stopped"; message: string };
 
 /** A scan killed more than this long ago starts over instead of resuming. */
 const RESUME_WINDOW_MS = 12 * 3_600_000;
@@ -286,7 +289,7 @@ export async function scanGroups(deps: ScanDeps, req: ScanRequest = {}): Promise
 
   let next = 0;
   const worker = async () => {
-    while (next < todo.length && !offline) {
+    while (next < todo.length && !offline && !req.signal?.aborted) {
       const g = todo[next++] as GroupRow;
       try {
         await checkOne(g);
@@ -307,6 +310,13 @@ export async function scanGroups(deps: ScanDeps, req: ScanRequest = {}): Promise
       message:
         "The internet became unreachable from here during the scan. It stopped; failures seen while offline were not counted. Run it again when the network is back.",
       canaries: [],
+    };
+  }
+  if (req.signal?.aborted) {
+    if (scanId !== null) await finishScan(db, scanId, "aborted", isoNow(clock), "lock lost");
+    return {
+      kind: "stopped",
+      message: "The scan stopped because another process took over its lock. What was checked is kept.",
     };
   }
   if (scanId !== null) await finishScan(db, scanId, "done", isoNow(clock), null);

@@ -2,7 +2,7 @@ import type { Db } from "../db/connect.js";
 import { countByStatus } from "../db/groups.js";
 import { lastFinishedScan } from "../db/scans.js";
 import type { Status } from "../db/schema.js";
-import { countryCode } from "../geo/countries.js";
+import { CONTINENTS, continentNamed, countryCode } from "../geo/countries.js";
 
 export type StatsResult =
   | {
@@ -15,17 +15,6 @@ export type StatsResult =
     }
   | { kind: "unknown_area"; message: string };
 
-const CONTINENTS = [
-  "Africa",
-  "Asia",
-  "Europe",
-  "North America",
-  "South America",
-  "Oceania",
-  "Australia",
-  "Antarctica",
-];
-
 /** Counts by status, for everything, a continent or a country. */
 export async function groupStats(
   db: Db,
@@ -34,7 +23,7 @@ export async function groupStats(
   let scope = "All groups";
   const where: { continent?: string; countryCode?: string } = {};
   if (filter.continent) {
-    const c = CONTINENTS.find((x) => x.toLowerCase() === filter.continent!.trim().toLowerCase());
+    const c = continentNamed(filter.continent);
     if (!c) {
       return {
         kind: "unknown_area",

@@ -13,7 +13,8 @@ import {
   readPage,
 } from "./content-signals.js";
 import type { ProbeErrorCode, ProbeResult } from "./probe-types.js";
-import { type LivenessStatus, REASONS, type ReasonCode } from "./reasons.js";
+import { REASONS, type ReasonCode } from "./reasons.js";
+import type { Status } from "./status.js";
 
 export interface ClassifyInput {
   groupUrl: string;
@@ -27,7 +28,7 @@ export interface ClassifyInput {
 }
 
 export interface Verdict {
-  status: LivenessStatus;
+  status: Status;
   reason: ReasonCode;
   /** JSON-able facts behind the verdict: HTTP status, final URL, matched phrases, title, dates, error code. */
   evidence: Record<string, unknown>;

@@ -1,8 +1,8 @@
-import type { LivenessStatus } from "./reasons.js";
+import type { Status } from "./status.js";
 
 /** What the database remembers about a group between checks. */
 export interface LivenessState {
-  status: LivenessStatus;
+  status: Status;
   reason: string | null;
   statusSince: string | null;
   everAlive: boolean;
@@ -28,7 +28,7 @@ export interface Step {
   changed: boolean;
 }
 
-const good = (s: LivenessStatus) => s === "alive" || s === "dormant";
+const good = (s: Status) => s === "alive" || s === "dormant";
 
 /**
  * Folds one check's verdict into the group's state.
@@ -37,7 +37,7 @@ const good = (s: LivenessStatus) => s === "alive" || s === "dormant";
  */
 export function applyVerdict(
   prev: LivenessState,
-  verdict: { status: LivenessStatus; reason: string },
+  verdict: { status: Status; reason: string },
   nowIso: string,
   cfg: HysteresisConfig,
 ): Step {

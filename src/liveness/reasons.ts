@@ -1,8 +1,8 @@
-export type LivenessStatus = "alive" | "dormant" | "dead" | "unknown";
+import type { Status } from "./status.js";
 
 export interface ReasonInfo {
   /** The status a check with this reason implies. */
-  readonly status: LivenessStatus;
+  readonly status: Status;
   /** A plain sentence a user can read. */
   readonly text: string;
 }
@@ -93,7 +93,7 @@ export function isReasonCode(value: string): value is ReasonCode {
   return Object.hasOwn(REASONS, value);
 }
 
-export function reasonStatus(code: ReasonCode): LivenessStatus {
+export function reasonStatus(code: ReasonCode): Status {
   return REASONS[code].status;
 }
 

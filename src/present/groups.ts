@@ -1,5 +1,6 @@
 import type { GroupRow } from "../db/schema.js";
-import { STATUS_EMOJI, table, truncate } from "./text.js";
+import { STATUS_EMOJI } from "../liveness/status.js";
+import { clip, table } from "./text.js";
 
 /** The JSON shape of a group for `--json` output (stable field names). */
 export function groupJson(g: GroupRow) {
@@ -32,9 +33,9 @@ export function renderGroupTable(groups: GroupRow[]): string {
     ["", "group", "city", "country", "status", "url"],
     groups.map((g) => [
       STATUS_EMOJI[g.status],
-      truncate(g.name, 40),
-      truncate(g.city ?? "—", 24),
-      truncate(g.country_name ?? "—", 20),
+      clip(g.name, 40),
+      clip(g.city ?? "—", 24),
+      clip(g.country_name ?? "—", 20),
       g.failing_since && g.status !== "dead" ? `${g.status} (failing)` : g.status,
       g.url,
     ]),

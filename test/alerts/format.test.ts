@@ -1,20 +1,20 @@
 import type { APIEmbed, RESTPostAPIChannelMessageJSONBody } from "discord-api-types/v10";
 import { describe, expect, it } from "vitest";
 import {
-  bulletList,
-  clampEmbed,
-  clampMessage,
-  clip,
   deadAlert,
-  embedSize,
-  DISCORD_LIMITS as L,
   newGroupAlert,
   revivedAlert,
-  safeText,
-  safeUrl,
   statusBoard,
   weeklyDigest,
 } from "../../src/alerts/format.js";
+import {
+  bulletList,
+  clampEmbed,
+  clampMessage,
+  embedSize,
+  DISCORD_LIMITS as L,
+} from "../../src/present/discord.js";
+import { clip, safeText, safeUrl } from "../../src/present/text.js";
 import { makeGroup } from "../helpers/groups.js";
 
 function expectWithinLimits(msg: RESTPostAPIChannelMessageJSONBody): void {

@@ -1,11 +1,12 @@
 import type { APIEmbed } from "discord-api-types/v10";
 import { describe, expect, it } from "vitest";
-import { clampEmbed, clampEmbeds, escapeText, LIMITS } from "../../src/commands/limits.js";
 import { renderInfo } from "../../src/commands/pug-info.js";
 import { didYouMean, pageButtons, renderNear } from "../../src/commands/pug-near.js";
 import { renderSearch } from "../../src/commands/pug-search.js";
 import { renderStats } from "../../src/commands/pug-stats.js";
 import type { Place } from "../../src/geo/geocode.js";
+import { clampEmbed, clampEmbeds, DISCORD_LIMITS } from "../../src/present/discord.js";
+import { safeText } from "../../src/present/text.js";
 import { makeCheck, makeGroup } from "../helpers/groups.js";
 
 const now = new Date("2026-11-01T00:00:00Z");
@@ -32,14 +33,14 @@ function embedSize(e: APIEmbed): number {
 }
 
 function withinLimits(e: APIEmbed) {
-  expect(e.title?.length ?? 0).toBeLessThanOrEqual(LIMITS.title);
-  expect(e.description?.length ?? 0).toBeLessThanOrEqual(LIMITS.description);
-  expect(e.fields?.length ?? 0).toBeLessThanOrEqual(LIMITS.fields);
+  expect(e.title?.length ?? 0).toBeLessThanOrEqual(DISCORD_LIMITS.title);
+  expect(e.description?.length ?? 0).toBeLessThanOrEqual(DISCORD_LIMITS.description);
+  expect(e.fields?.length ?? 0).toBeLessThanOrEqual(DISCORD_LIMITS.fields);
   for (const f of e.fields ?? []) {
-    expect(f.name.length).toBeLessThanOrEqual(LIMITS.fieldName);
-    expect(f.value.length).toBeLessThanOrEqual(LIMITS.fieldValue);
+    expect(f.name.length).toBeLessThanOrEqual(DISCORD_LIMITS.fieldName);
+    expect(f.value.length).toBeLessThanOrEqual(DISCORD_LIMITS.fieldValue);
   }
-  expect(embedSize(e)).toBeLessThanOrEqual(LIMITS.embedTotal);
+  expect(embedSize(e)).toBeLessThanOrEqual(DISCORD_LIMITS.embedTotal);
 }
 
 describe("/pug near rendering", () => {
@@ -152,7 +153,7 @@ describe("/pug near rendering", () => {
 
 describe("escaping and limits", () => {
   it("neutralises mentions and markdown from wiki data", () => {
-    const s = escapeText("@everyone <@123> **bold** [x](http://evil)");
+    const s = safeText("@everyone <@123> **bold** [x](http://evil)");
     expect(s).not.toContain("@everyone");
     expect(s).not.toMatch(/<@\d/);
     expect(s).not.toContain("**");
@@ -166,7 +167,9 @@ describe("escaping and limits", () => {
       footer: { text: "f".repeat(5000) },
     };
     withinLimits(clampEmbed(huge));
-    expect(clampEmbeds(Array.from({ length: 15 }, () => huge)).length).toBeLessThanOrEqual(LIMITS.embeds);
+    expect(clampEmbeds(Array.from({ length: 15 }, () => huge)).length).toBeLessThanOrEqual(
+      DISCORD_LIMITS.embeds,
+    );
   });
 
   it("page buttons never exceed 100 characters", () => {

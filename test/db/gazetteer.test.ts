@@ -1,5 +1,4 @@
 import { createRequire } from "node:module";
-import { performance } from "node:perf_hooks";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Db, openDatabase } from "../../src/db/connect.js";
@@ -190,23 +189,26 @@ describe("look-ups", () => {
     expect(await plan("select city_id from city_names where key = 'cracow'")).toMatch(/INDEX/);
   });
 
-  it("answers 10,000 random look-ups with p99 under 5 ms", async () => {
+  // Speed lives in bench/geo.bench.ts (p99 there); here, that random look-ups answer right.
+  it("answers 2,000 random look-ups by key and by prefix correctly", async () => {
     const names = (await db.selectFrom("cities").select("key").orderBy("id").execute()).map((r) => r.key);
     let seed = 7;
     const random = () => {
       seed = (seed * 1103515245 + 12345) % 2147483648;
       return seed / 2147483648;
     };
-    const times: number[] = [];
-    for (let i = 0; i < 10_000; i++) {
+    for (let i = 0; i < 2_000; i++) {
       const key = names[Math.floor(random() * names.length)]!;
-      const t = performance.now();
-      if (i % 2 === 0) await findCitiesByKey(db, key);
-      else await findCitiesByPrefix(db, key.slice(0, 3 + (i % 4)), 25);
-      times.push(performance.now() - t);
+      if (i % 2 === 0) {
+        const found = await findCitiesByKey(db, key);
+        expect(found.length, key).toBeGreaterThan(0);
+        expect(found.every((c) => c.key === key)).toBe(true);
+      } else {
+        const prefix = key.slice(0, 3 + (i % 4));
+        const found = await findCitiesByPrefix(db, prefix, 25);
+        expect(found.length, prefix).toBeGreaterThan(0);
+        expect(found.every((c) => c.key.startsWith(prefix))).toBe(true);
+      }
     }
-    times.sort((a, b) => a - b);
-    const p99 = times[Math.floor(times.length * 0.99)]!;
-    expect(p99).toBeLessThan(5);
   });
 });

@@ -1,25 +1,27 @@
 import { describe, expect, it } from "vitest";
 import { openDatabase } from "../../src/db/connect.js";
+import { nearestAliveGroup } from "../../src/db/groups.js";
 import {
-  claimDue,
   clearGuildError,
   disableGuildAlerts,
-  enqueueAlert,
   getGuildSettings,
-  getOutboxRow,
   guildsForAlerts,
   guildsForDigest,
   guildsWithStatusBoard,
-  markDelivered,
-  markFailed,
-  markRetry,
-  type NewOutboxRow,
-  nearestAliveGroup,
-  pendingCount,
   recordGuildError,
   setDigest,
   setStatusBoard,
   upsertGuildAlerts,
+} from "../../src/db/guild-settings.js";
+import {
+  claimDue,
+  enqueueAlert,
+  getOutboxRow,
+  markDelivered,
+  markFailed,
+  markRetry,
+  type NewOutboxRow,
+  pendingCount,
 } from "../../src/db/outbox.js";
 import { ALL, insertGroups, scopeNear } from "../helpers/alerts.js";
 import { tempDb } from "../helpers/db.js";

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Db, openDatabase } from "../../src/db/connect.js";
-import { upsertGuildAlerts } from "../../src/db/outbox.js";
+import { upsertGuildAlerts } from "../../src/db/guild-settings.js";
 import { startBot } from "../helpers/bot-process.js";
 import { type FakeDiscord, startFakeDiscord } from "../helpers/fake-discord.js";
 import { seedGroups } from "../helpers/seed.js";

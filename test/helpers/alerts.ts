@@ -1,5 +1,5 @@
 import type { Db } from "../../src/db/connect.js";
-import { type ScopeWrite, upsertGuildAlerts } from "../../src/db/outbox.js";
+import { type ScopeWrite, upsertGuildAlerts } from "../../src/db/guild-settings.js";
 import type { GroupRow } from "../../src/db/schema.js";
 import { groupSearchKey } from "../../src/db/search-key.js";
 import { makeGroup } from "./groups.js";

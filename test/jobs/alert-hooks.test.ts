@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { applySync } from "../../src/db/groups.js";
-import { setStatusBoard, upsertGuildAlerts } from "../../src/db/outbox.js";
+import { setStatusBoard, upsertGuildAlerts } from "../../src/db/guild-settings.js";
 import { insertEvent } from "../../src/db/scans.js";
 import { isoWeek, queueDigests, queueStatusBoards, wireAlerts } from "../../src/jobs/alert-hooks.js";
 import { FakeClock } from "../helpers/clock.js";

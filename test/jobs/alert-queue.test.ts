@@ -2,7 +2,7 @@ import type { APIEmbed, RESTPostAPIChannelMessageJSONBody } from "discord-api-ty
 import { describe, expect, it } from "vitest";
 import type { Db } from "../../src/db/connect.js";
 import { applySync } from "../../src/db/groups.js";
-import { disableGuildAlerts, upsertGuildAlerts } from "../../src/db/outbox.js";
+import { disableGuildAlerts, upsertGuildAlerts } from "../../src/db/guild-settings.js";
 import type { GroupRow, OutboxRow } from "../../src/db/schema.js";
 import {
   afterSyncAlerts,

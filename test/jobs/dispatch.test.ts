@@ -5,15 +5,8 @@ import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { nonceForKey } from "../../src/alerts/notifier.js";
 import { openDatabase } from "../../src/db/connect.js";
-import {
-  claimDue,
-  disableGuildAlerts,
-  enqueueAlert,
-  getGuildSettings,
-  getOutboxRow,
-  pendingCount,
-  setStatusBoard,
-} from "../../src/db/outbox.js";
+import { disableGuildAlerts, getGuildSettings, setStatusBoard } from "../../src/db/guild-settings.js";
+import { claimDue, enqueueAlert, getOutboxRow, pendingCount } from "../../src/db/outbox.js";
 import type { OutboxTable } from "../../src/db/schema.js";
 import { dispatchAlerts, GIVE_UP_AFTER_MS, retryDelayMs, startDispatcher } from "../../src/jobs/dispatch.js";
 import { silentLogger } from "../../src/logger.js";

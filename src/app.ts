@@ -1,0 +1,79 @@
+import { type Clock, systemClock } from "./clock.js";
+import type { Config } from "./config.js";
+import { type Db, openDatabase } from "./db/connect.js";
+import { createJobs, type Jobs } from "./jobs/use-cases.js";
+import { parseCidrs } from "./liveness/guard.js";
+import { HostLimiter } from "./liveness/limiter.js";
+import { createProber } from "./liveness/probe.js";
+import { createLogger, type Logger } from "./logger.js";
+
+/**
+ * The one application behind every door. The bot (main.ts), its cron and `/pug-admin`, and every
+ * `poick` verb (cli.ts) build exactly this: one database, one HTTP client, one clock and logger,
+ * and the use cases with their locks and alert hooks already attached.
+ */
+export interface App {
+  readonly config: Readonly<Config>;
+  readonly db: Db;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly jobs: Jobs;
+  close(): Promise<void>;
+}
+
+export interface AppOptions {
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export async function createApp(config: Readonly<Config>, o: AppOptions = {}): Promise<App> {
+  const clock = o.clock ?? systemClock;
+  const logger = o.logger ?? createLogger(config.logLevel, [config.discord.token]);
+  const db = await openDatabase(config.dbPath);
+  const s = config.scan;
+  const prober = createProber({
+    limiter: new HostLimiter({
+      concurrency: s.concurrency,
+      perHostConcurrency: s.hostConcurrency,
+      perHostPerSecond: s.hostRatePerSecond,
+    }),
+    userAgent: config.userAgent,
+    timeoutMs: s.timeoutMs,
+    maxBodyBytes: s.maxBodyBytes,
+    allowNets: parseCidrs(s.allowNets),
+    proxy: config.proxy,
+    clock,
+    retries: s.retries,
+  });
+  const jobs = createJobs({
+    db,
+    clock,
+    logger,
+    userAgent: config.userAgent,
+    wikiUrl: config.wikiUrl,
+    scan: {
+      prober,
+      settings: {
+        deadAfterChecks: s.deadAfterChecks,
+        deadAfterHours: s.deadAfterHours,
+        dormantAfterDays: s.dormantAfterDays,
+        canaryUrls: s.canaryUrls,
+        concurrency: s.concurrency,
+      },
+    },
+  });
+  let closed = false;
+  return {
+    config,
+    db,
+    clock,
+    logger,
+    jobs,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await prober.close();
+      await db.destroy();
+    },
+  };
+}
