@@ -337,13 +337,13 @@ export async function showAlerts(deps: CommandDeps, guildId: string): Promise<Re
     lines.push(`🔔 Alerts go to <#${s.alert_channel_id}> for ${describeScope(s)}.`);
     if (s.alerts_since)
       lines.push(`Since ${discordTime(s.alerts_since)}; weekly digest ${s.digest_enabled ? "on" : "off"}.`);
-    if (s.status_board_channel_id) lines.push(`📋 Status board in <#${s.status_board_channel_id}>.`);
     if (s.last_error && s.last_error_at) {
       lines.push(
         `⚠️ Last delivery problem ${discordTime(s.last_error_at)}: ${safeText(clip(s.last_error, 300))}`,
       );
     }
   }
+  if (s?.status_board_channel_id) lines.push(`📋 Status board in <#${s.status_board_channel_id}>.`);
   lines.push(
     "",
     `Scan: last ${sched.lastScanAt ? discordTime(sched.lastScanAt) : "never"}${sched.nextScanAt ? `, next ${discordTime(sched.nextScanAt.toISOString())}` : ""}.`,

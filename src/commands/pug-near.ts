@@ -10,7 +10,7 @@ import type { Place } from "../geo/geocode.js";
 import { findNear, type NearbyGroup, type NearResult, placeSuggestions } from "../jobs/near.js";
 import { STATUS_EMOJI } from "../liveness/status.js";
 import { clampEmbed, DISCORD_LIMITS } from "../present/discord.js";
-import { clip, discordTime, formatKm, relativeTime, safeText } from "../present/text.js";
+import { clip, discordTime, formatKm, linkTo, relativeTime, safeText } from "../present/text.js";
 import type { SubcommandData } from "./define.js";
 import type { ButtonHandler, Choice, CommandDeps, Invocation, Reply, Responder } from "./types.js";
 
@@ -52,10 +52,7 @@ export const nearSubcommand = {
 function groupLine(n: NearbyGroup, now: Date): string {
   const g = n.group;
   const where = g.city ?? g.country_name ?? "";
-  const bits = [
-    `${STATUS_EMOJI[g.status]} **[${safeText(clip(g.name, 80))}](${g.url})**`,
-    formatKm(n.distanceKm),
-  ];
+  const bits = [`${STATUS_EMOJI[g.status]} **${linkTo(g.url, clip(g.name, 80))}**`, formatKm(n.distanceKm)];
   if (where) bits.push(safeText(where));
   if (g.next_event_at && Date.parse(g.next_event_at) > now.getTime())
     bits.push(`next event ${discordTime(g.next_event_at)}`);

@@ -3,7 +3,7 @@ import { findGroups } from "../db/groups.js";
 import type { GroupRow } from "../db/schema.js";
 import { STATUS_EMOJI } from "../liveness/status.js";
 import { clampEmbed, DISCORD_LIMITS } from "../present/discord.js";
-import { clip, placeLabel, safeText } from "../present/text.js";
+import { clip, linkTo, placeLabel, safeText } from "../present/text.js";
 import type { SubcommandData } from "./define.js";
 import { pageButtons } from "./pug-near.js";
 import type { ButtonHandler, CommandDeps, Invocation, Reply } from "./types.js";
@@ -38,7 +38,7 @@ export function renderSearch(query: string, groups: GroupRow[], page: number, us
     .slice(p * PAGE_SIZE, (p + 1) * PAGE_SIZE)
     .map(
       (g) =>
-        `${STATUS_EMOJI[g.status]} **[${safeText(clip(g.name, 80))}](${g.url})** · ${safeText(placeLabel(g))}${g.removed_at ? " · *no longer listed*" : ""}`,
+        `${STATUS_EMOJI[g.status]} **${linkTo(g.url, clip(g.name, 80))}** · ${safeText(placeLabel(g))}${g.removed_at ? " · *no longer listed*" : ""}`,
     );
   const embed: APIEmbed = clampEmbed({
     title: clip(`Groups matching "${query}"`, DISCORD_LIMITS.title),

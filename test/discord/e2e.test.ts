@@ -156,9 +156,55 @@ describe("the bot against a fake Discord", () => {
     expect(off.text).toMatch(/off/);
   });
 
+  it("survives interactions that expired before it could answer, and keeps answering", async () => {
+    // Discord answers 10062 Unknown interaction to every reply: the old router let that end the process.
+    const asks: [string, Record<string, string>][] = [
+      ["near", { place: "Katowice" }],
+      ["stats", {}],
+      ["info", { group: "PySilesia" }],
+    ];
+    for (const [sub, options] of asks)
+      await fake.slash("pug", options, { subcommand: sub, ageMs: 10_000, until: () => true });
+    await fake.slash(
+      "pug-admin",
+      {},
+      { subcommand: "alerts show", user: "admin", ageMs: 10_000, until: () => true },
+    );
+    await fake.waitFor(
+      () => (bot.output().match(/Discord refused our answer/g) ?? []).length >= 4,
+      10_000,
+      "the refusals to be logged",
+    );
+    expect(bot.child.exitCode).toBeNull();
+    const r = await fake.slash("pug", { place: "Kraków" }, { subcommand: "near" });
+    expect(r.text).toContain("Pykonik");
+    expect(bot.output()).toMatch(/"code":10062/);
+  });
+
+  it("/pug-admin alerts board is registered and sets, then removes, the board", async () => {
+    const admin = fake.commands(fake.guildId).find((c) => c.name === "pug-admin") as {
+      options: { name: string; options?: { name: string }[] }[];
+    };
+    expect(admin.options.find((o) => o.name === "alerts")?.options?.map((o) => o.name)).toContain("board");
+    const board = fake.channelId("general");
+    const set = await fake.slash(
+      "pug-admin",
+      { channel: board },
+      { subcommand: "alerts board", user: "admin" },
+    );
+    expect(set.ephemeral).toBe(true);
+    expect(set.text).toContain(`<#${board}>`);
+    const show = await fake.slash("pug-admin", {}, { subcommand: "alerts show", user: "admin" });
+    expect(show.text).toContain(`Status board in <#${board}>`);
+    const off = await fake.slash("pug-admin", {}, { subcommand: "alerts board", user: "admin" });
+    expect(off.text).toMatch(/status board is off/i);
+  });
+
   it("never logs the token", () => {
     expect(bot.output()).not.toContain(fake.token);
     expect(bot.output()).toMatch(/bot ready/);
+    // Nor any interaction token (they travel inside Discord's URLs).
+    for (const t of fake.interactionTokens()) expect(bot.output()).not.toContain(t);
   });
 });
 

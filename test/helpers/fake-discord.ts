@@ -235,6 +235,8 @@ export interface ActorOptions {
   /** Channel id or name; default the guild's first text channel. */
   channelId?: string;
   locale?: string;
+  /** Pretend the interaction reached the bot this long ago: past 3 s every callback gets 10062 Unknown interaction. */
+  ageMs?: number;
 }
 
 export interface InteractionSpec extends ActorOptions {
@@ -334,6 +336,8 @@ export interface FakeDiscord {
   interact(spec: InteractionSpec, o?: InteractOptions): Promise<InteractionResult>;
   /** The bot's answer to an earlier interaction, as it stands now. */
   interactionResult(interactionId: string): InteractionResult;
+  /** Every interaction token handed to the bot so far (to check none leaks into its logs). */
+  interactionTokens(): string[];
   slash(name: string, options?: Record<string, OptionValue>, o?: SlashOptions): Promise<InteractionResult>;
   autocomplete(
     name: string,
@@ -2376,7 +2380,8 @@ export async function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<F
       throw new Error(
         "fake Discord: no bot session is connected to the gateway (await waitForReady() first)",
       );
-    registerInteraction(payload);
+    const st = registerInteraction(payload);
+    if (spec.ageMs) st.sentAt -= spec.ageMs;
     dispatchAll("INTERACTION_CREATE", payload, str(payload.guild_id));
     return payload;
   }
@@ -2745,6 +2750,7 @@ export async function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<F
       if (!st) throw new Error(`fake Discord: no interaction ${id}`);
       return snapshot(st);
     },
+    interactionTokens: () => [...interactions.values()].map((st) => st.token),
     slash(name, options = {}, o = {}) {
       try {
         const guild = guildById(o.guildId);
