@@ -55,6 +55,7 @@ const PREDICTED: Record<string, PageClass> = {
   recent_activity: "genuine",
   upcoming_event: "genuine",
   no_recent_activity: "genuine",
+  on_hiatus: "genuine",
   parked: "parked",
   for_sale: "for-sale",
   domain_expired: "expired",
