@@ -61,10 +61,24 @@ export function classify(input: ClassifyInput): Verdict {
   return build(finding.reason, all, input, REASONS[finding.reason].status !== "dead");
 }
 
+/** A verdict that needs no page (the wiki link led nowhere): no dates, the reason's own words unless told. */
+export function plainVerdict(reason: ReasonCode, evidence: Evidence = {}): Verdict {
+  const why = typeof evidence.why === "string" ? evidence.why : REASONS[reason].text;
+  return {
+    status: REASONS[reason].status,
+    reason,
+    evidence: { ...evidence, why },
+    lastActivityAt: null,
+    nextEventAt: null,
+  };
+}
+
 function build(reason: ReasonCode, evidence: Evidence, input: ClassifyInput, withDates: boolean): Verdict {
   const iso = (d: Date | null | undefined) => (withDates && d ? d.toISOString() : null);
-  const why = typeof evidence.why === "string" ? evidence.why : REASONS[reason].text;
-  const viaWiki = input.group?.viaWiki ? { viaWiki: input.group.viaWiki } : {};
+  let why = typeof evidence.why === "string" ? evidence.why : REASONS[reason].text;
+  const wiki = input.group?.viaWiki;
+  if (wiki) why = `judged by the website the group's wiki page names (${hostOf(input.groupUrl)}): ${why}`;
+  const viaWiki = wiki ? { viaWiki: wiki } : {};
   return {
     status: REASONS[reason].status,
     reason,

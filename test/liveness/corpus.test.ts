@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { extractActivity } from "../../src/liveness/activity.js";
 import { classify, type Verdict } from "../../src/liveness/classify.js";
 import type { SignalLists } from "../../src/liveness/content-signals.js";
-import type { LivenessStatus } from "../../src/liveness/reasons.js";
+import type { Status as LivenessStatus } from "../../src/liveness/status.js";
 import { probeResult } from "../helpers/probe-result.js";
 
 /**
