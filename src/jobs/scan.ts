@@ -6,19 +6,22 @@ import {
   type GroupStateWrite,
   hasAnyCheck,
   insertEvent,
+  recentChecks,
   recordCheck,
   startOrResumeScan,
 } from "../db/scans.js";
 import type { GroupRow, Status } from "../db/schema.js";
 import { type ActivityEvidence, extractActivity, mergeActivity } from "../liveness/activity.js";
-import { classify, type Verdict } from "../liveness/classify.js";
+import { classify, plainVerdict, type Verdict } from "../liveness/classify.js";
 import {
   applyVerdict,
   type HysteresisConfig,
   type LivenessState,
+  SOFT_FAILURES,
   type Transition,
 } from "../liveness/hysteresis.js";
 import type { ProbeResult } from "../liveness/probe-types.js";
+import { isWikiPage, readWikiGroupPage } from "../liveness/wiki-link.js";
 import type { Logger } from "../logger.js";
 
 export interface Prober {
@@ -29,6 +32,10 @@ export interface ScanSettings extends HysteresisConfig {
   dormantAfterDays: number;
   canaryUrls: readonly string[];
   concurrency: number;
+  /** Admin rescans add at most one failure per this many hours (default 6, the default scan interval). */
+  scanWindowHours?: number;
+  /** Hosts of the wiki's own pages: a group listed by its wiki page is judged by the site that page names. */
+  wikiHosts?: readonly string[];
 }
 
 /** Called inside the transaction that records a confirmed transition (alerts queue their outbox rows here). */
@@ -51,6 +58,8 @@ export interface ScanDeps {
   prober: Prober;
   settings: ScanSettings;
   onTransition?: OnTransition;
+  /** Waits between a first check's soft-failure retries (tests pass one that moves a fake clock). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface ScanProgress {
@@ -95,6 +104,8 @@ export type ScanOutcome =
 
 /** A scan killed more than this long ago starts over instead of resuming. */
 const RESUME_WINDOW_MS = 12 * 3_600_000;
+const DEFAULT_SOFT_HOLD_MS = 20_000;
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 /** When a check fails at the network level, the canary is re-asked at most this often. */
 const CANARY_TTL_MS = 15_000;
 
@@ -131,6 +142,23 @@ export async function judgeGroup(
   deps: Pick<ScanDeps, "prober" | "clock" | "settings">,
   group: { url: string; name?: string | null },
 ): Promise<{ probe: ProbeResult; verdict: Verdict }> {
+  if (!isWikiPage(group.url, deps.settings.wikiHosts)) return judgeSite(deps, { ...group, viaWiki: null });
+  // A link to the wiki's own page for the group: one hop to the website that page names.
+  const wikiProbe = await deps.prober.probe(group.url);
+  const wiki = readWikiGroupPage(wikiProbe, deps.settings.wikiHosts);
+  if (wiki.kind === "site")
+    return judgeSite(deps, { url: wiki.website, name: group.name, viaWiki: group.url });
+  if (wiki.kind === "unreachable") return judgeSite(deps, { ...group, viaWiki: null });
+  return {
+    probe: wikiProbe,
+    verdict: plainVerdict("no_website", { httpStatus: wikiProbe.status, wikiPage: group.url, why: wiki.why }),
+  };
+}
+
+async function judgeSite(
+  deps: Pick<ScanDeps, "prober" | "clock" | "settings">,
+  group: { url: string; name?: string | null; viaWiki: string | null },
+): Promise<{ probe: ProbeResult; verdict: Verdict }> {
   const { prober, clock, settings } = deps;
   const url = group.url;
   const probe = await prober.probe(url);
@@ -143,6 +171,7 @@ export async function judgeGroup(
       now,
       dormantAfterDays: settings.dormantAfterDays,
       groupName: group.name,
+      group: { name: group.name ?? null, url, viaWiki: group.viaWiki },
     });
   const first = judge(null);
   if (first.status === "dead") return { probe, verdict: first };
@@ -232,8 +261,39 @@ export async function scanGroups(deps: ScanDeps, req: ScanRequest = {}): Promise
   const results: CheckedGroup[] = [];
   const transitions: { id: string; name: string; transition: Exclude<Transition, null> }[] = [];
 
-  const checkOne = async (g: GroupRow) => {
-    const { probe, verdict } = await judgeGroup(deps, g);
+  const hold = settings.firstCheckSoftHoldMs ?? DEFAULT_SOFT_HOLD_MS;
+  const sleep = deps.sleep ?? realSleep;
+  const softRetries: Promise<void>[] = [];
+  const windowMs = (settings.scanWindowHours ?? 6) * 3_600_000;
+
+  /**
+   * A group never judged before that fails softly (5xx, refused, reset) is checked again later in
+   * the scan, half-way through the hold and at its end, so the retries overlap the rest of the
+   * scan; only a failure that held for the whole hold makes it dead.
+   */
+  const retryLater = (g: GroupRow, firstAt: number) => {
+    const task = (async () => {
+      for (const due of [firstAt + hold / 2, firstAt + hold]) {
+        const wait = due - clock.now().getTime();
+        if (wait > 0) await sleep(wait);
+        if (offline) return;
+        const again = await judgeGroup(deps, g);
+        const held = clock.now().getTime() - firstAt;
+        if (!(again.verdict.status === "dead" && SOFT_FAILURES.has(again.verdict.reason)) || held >= hold) {
+          await checkOne(g, { firstAt, result: again });
+          return;
+        }
+      }
+      await checkOne(g, { firstAt });
+    })().catch((err) => logger.error({ err, group: g.id }, "retry failed unexpectedly"));
+    softRetries.push(task);
+  };
+
+  const checkOne = async (
+    g: GroupRow,
+    retry?: { firstAt: number; result?: { probe: ProbeResult; verdict: Verdict } },
+  ) => {
+    const { probe, verdict } = retry?.result ?? (await judgeGroup(deps, g));
     if (
       verdict.status === "dead" &&
       probe.error &&
@@ -241,6 +301,22 @@ export async function scanGroups(deps: ScanDeps, req: ScanRequest = {}): Promise
       !(await stillOnline())
     ) {
       return; // our network went away mid-scan: this failure says nothing about the group
+    }
+    const soft = verdict.status === "dead" && SOFT_FAILURES.has(verdict.reason);
+    const firstJudgement = g.ever_alive === 0 && g.status !== "dead";
+    const firstAt = retry?.firstAt ?? clock.now().getTime();
+    const heldMs = clock.now().getTime() - firstAt;
+    if (soft && firstJudgement && heldMs < hold && !retry) {
+      retryLater(g, firstAt);
+      return;
+    }
+    // Repeated admin rescans add one failure per scan window, not one per click.
+    let countFailure = true;
+    if (req.groupIds && verdict.status === "dead") {
+      const [last] = await recentChecks(db, g.id, 1);
+      if (last?.status === "dead" && clock.now().getTime() - Date.parse(last.checked_at) < windowMs) {
+        countFailure = false;
+      }
     }
     const at = isoNow(clock);
     let transition: Transition = null;
@@ -259,7 +335,7 @@ export async function scanGroups(deps: ScanDeps, req: ScanRequest = {}): Promise
         evidence: verdict.evidence,
       },
       (current): GroupStateWrite => {
-        const step = applyVerdict(stateOf(current), verdict, at, settings);
+        const step = applyVerdict(stateOf(current), { ...verdict, heldMs }, at, settings, { countFailure });
         transition = step.transition;
         const s = step.state;
         return {
@@ -302,6 +378,7 @@ export async function scanGroups(deps: ScanDeps, req: ScanRequest = {}): Promise
   // limiter caps requests in flight), so slow hosts don't stall the scan.
   const workers = Math.min(settings.concurrency * 4, Math.max(1, todo.length));
   await Promise.all(Array.from({ length: workers }, worker));
+  while (softRetries.length > 0) await Promise.all(softRetries.splice(0));
 
   if (offline) {
     if (scanId !== null) await finishScan(db, scanId, "aborted", isoNow(clock), "network down");

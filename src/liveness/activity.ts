@@ -1,5 +1,7 @@
 import * as cheerio from "cheerio";
-import { meetupGroupSlug } from "./content-signals.js";
+import * as chrono from "chrono-node";
+import { fold, meetupGroupSlug, readPage } from "./content-signals.js";
+import { topicHits } from "./lexicon.js";
 
 /** Dated signs of life found on a page or in a feed. */
 export interface ActivityEvidence {
@@ -9,8 +11,10 @@ export interface ActivityEvidence {
   nextEventAt: Date | null;
   /** Absolute URLs of iCal / RSS / Atom feeds worth fetching next. */
   feeds: string[];
-  /** Where the dates came from: "json-ld", "ical", "rss", "atom", "time". */
+  /** Where the dates came from: "json-ld", "ical", "rss", "atom", "time", "text". */
   sources: string[];
+  /** The page says the group stopped or paused ("on hiatus"): the words it used. */
+  paused?: string | null;
 }
 
 export interface ActivityInput {
@@ -20,7 +24,7 @@ export interface ActivityInput {
   now: Date;
 }
 
-interface Dated {
+export interface Dated {
   at: number;
   source: string;
 }
@@ -29,20 +33,25 @@ const EARLIEST = Date.UTC(1995, 0, 1);
 const MAX_AHEAD_MS = 3 * 365.25 * 86_400_000;
 
 /**
- * Reads structured dates only (schema.org events, calendars, feed items, `<time datetime>`):
- * never a year in a footer or a Last-Modified header, which say nothing about the group.
+ * Reads structured dates (schema.org events, calendars, feed items, `<time datetime>`) and dates
+ * written near words about meeting up; never a year in a footer or a Last-Modified header, which
+ * say nothing about the group.
  */
 export function extractActivity(input: ActivityInput): ActivityEvidence {
   const kind = bodyKind(input.body, input.contentType);
   const now = input.now.getTime();
   let dated: Dated[] = [];
   let feeds: string[] = [];
+  let paused: string | null = null;
   if (kind === "ical") dated = icalDates(input.body, now);
   else if (kind === "feed") dated = feedDates(input.body);
   else {
     const $ = cheerio.load(input.body);
     dated = [...jsonLdDates($), ...timeElementDates($)];
     feeds = feedLinks($, input.url);
+    const page = readPage(input.body);
+    dated.push(...textDates(page.text, page.lang, input.now));
+    paused = topicHits("hiatus", fold(page.text)).terms[0]?.replace(/\s*\(.*?\)\??\s*/g, " ") ?? null;
   }
   const sane = dated.filter((d) => d.at >= EARLIEST && d.at <= now + MAX_AHEAD_MS);
   const past = sane.filter((d) => d.at <= now).map((d) => d.at);
@@ -52,7 +61,76 @@ export function extractActivity(input: ActivityInput): ActivityEvidence {
     nextEventAt: future.length ? new Date(Math.min(...future)) : null,
     feeds,
     sources: [...new Set(sane.map((d) => d.source))],
+    ...(paused ? { paused } : {}),
   };
+}
+
+/** Words that put a date in a sentence about the group meeting, several languages. */
+const NEAR_MEETING =
+  /next meetup|meet-?ups?|meetings?|events?|talks?|workshops?|get-together|treffen|stammtisch|veranstaltung|vortr[aä]g|spotkani[ea]|reuni[oó]n|quedada|eventos?|charlas?|encontros?|rencontres?|réunion|événement|incontr[oi]|bijeenkomst|勉強会|イベント|開催|встреч|митап|мероприяти|活动|聚会|聚會|buluşma|etkinli|모임|세미나|nächste|prochaine|próxim|następne|следующ|次回|下次|volgende|prossimo/giu;
+/** Footers: "© 2019–2026 PyFoo" and "Copyright 2026" are not activity. */
+const FOOTER_NOTE = /(©|\(c\)|copyright|all rights reserved|alle rechte|tous droits)[^.\n]{0,60}/giu;
+const WINDOW_BEFORE = 60;
+const WINDOW_AFTER = 200;
+const MAX_WINDOWS = 12;
+
+type ChronoParser = { parse: typeof chrono.parse };
+const PARSERS: Record<string, ChronoParser> = {
+  de: chrono.de,
+  fr: chrono.fr,
+  ja: chrono.ja,
+  pt: chrono.pt,
+  nl: chrono.nl,
+  zh: chrono.zh,
+  ru: chrono.ru,
+  es: chrono.es,
+  uk: chrono.uk,
+  it: chrono.it,
+  sv: chrono.sv,
+};
+
+/** chrono-node's parsers for the page's language (and English, which many pages mix in). */
+function parsersFor(lang: string, text: string): ChronoParser[] {
+  const out: ChronoParser[] = [chrono.strict];
+  const code = lang.slice(0, 2);
+  const own = PARSERS[code];
+  if (own) out.push(own);
+  else if (!code) {
+    if (/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u.test(text)) out.push(chrono.ja, chrono.zh);
+    if (/\p{Script=Cyrillic}/u.test(text)) out.push(chrono.ru);
+  }
+  return out;
+}
+
+/**
+ * Dates written in plain text near words like "next meetup" or "Treffen": "Thursday 10 December
+ * 2026", "12 декабря 2026", "2026年12月5日". chrono-node reads them in many languages far better
+ * than a regex would; only dates with a stated year and month count (a bare "Thursday" is a guess).
+ */
+export function textDates(text: string, lang: string, now: Date): Dated[] {
+  const clean = text.replace(FOOTER_NOTE, " ");
+  const windows: [number, number][] = [];
+  for (const m of clean.matchAll(NEAR_MEETING)) {
+    const start = Math.max(0, (m.index ?? 0) - WINDOW_BEFORE);
+    const end = Math.min(clean.length, (m.index ?? 0) + WINDOW_AFTER);
+    const last = windows.at(-1);
+    if (last && start <= last[1]) last[1] = end;
+    else if (windows.length < MAX_WINDOWS) windows.push([start, end]);
+    else break;
+  }
+  if (windows.length === 0) return [];
+  const parsers = parsersFor(lang, clean);
+  const out: Dated[] = [];
+  for (const [a, b] of windows) {
+    const chunk = clean.slice(a, b);
+    for (const parser of parsers) {
+      for (const r of parser.parse(chunk, { instant: now, timezone: 0 })) {
+        if (!r.start.isCertain("year") || !r.start.isCertain("month")) continue;
+        out.push({ at: r.start.date().getTime(), source: "text" });
+      }
+    }
+  }
+  return out;
 }
 
 /** Page evidence and feed evidence together: newest past, earliest future, all feeds and sources. */
@@ -67,6 +145,7 @@ export function mergeActivity(...items: (ActivityEvidence | null | undefined)[])
     nextEventAt: next.length ? new Date(Math.min(...next)) : null,
     feeds: [...new Set(present.flatMap((a) => a.feeds))],
     sources: [...new Set(present.flatMap((a) => a.sources))],
+    ...(present.some((a) => a.paused) ? { paused: present.find((a) => a.paused)?.paused ?? null } : {}),
   };
 }
 

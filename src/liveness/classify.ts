@@ -3,18 +3,18 @@ import type { ActivityEvidence } from "./activity.js";
 import {
   detectBotWall,
   detectMeetupGone,
-  detectParked,
   detectSoft404,
-  detectSpam,
-  groupLikeness,
   isMeetupGroupPage,
   meetupGroupSlug,
   type Page,
   readPage,
+  type SignalLists,
 } from "./content-signals.js";
+import { findIdentity, type GroupIdentity, type IdentityFinding } from "./identity.js";
 import type { ProbeErrorCode, ProbeResult } from "./probe-types.js";
 import { REASONS, type ReasonCode } from "./reasons.js";
 import type { Status } from "./status.js";
+import { type MarkKind, STRONG_MARKS, takeoverMarks } from "./takeover.js";
 
 export interface ClassifyInput {
   groupUrl: string;
@@ -25,6 +25,10 @@ export interface ClassifyInput {
   dormantAfterDays: number;
   /** The group's listed name, when known: a site that moved domains is still the group if it names it. */
   groupName?: string | null;
+  /** Who the page must belong to (name, listed address, the wiki page it came through); defaults to groupName + groupUrl. */
+  group?: GroupIdentity;
+  /** Known templates and providers (extra evidence); tests pass empty lists to show they are not the gate. */
+  signals?: SignalLists;
 }
 
 export interface Verdict {
@@ -57,12 +61,28 @@ export function classify(input: ClassifyInput): Verdict {
   return build(finding.reason, all, input, REASONS[finding.reason].status !== "dead");
 }
 
-function build(reason: ReasonCode, evidence: Evidence, input: ClassifyInput, withDates: boolean): Verdict {
-  const iso = (d: Date | null | undefined) => (withDates && d ? d.toISOString() : null);
+/** A verdict that needs no page (the wiki link led nowhere): no dates, the reason's own words unless told. */
+export function plainVerdict(reason: ReasonCode, evidence: Evidence = {}): Verdict {
+  const why = typeof evidence.why === "string" ? evidence.why : REASONS[reason].text;
   return {
     status: REASONS[reason].status,
     reason,
-    evidence,
+    evidence: { ...evidence, why },
+    lastActivityAt: null,
+    nextEventAt: null,
+  };
+}
+
+function build(reason: ReasonCode, evidence: Evidence, input: ClassifyInput, withDates: boolean): Verdict {
+  const iso = (d: Date | null | undefined) => (withDates && d ? d.toISOString() : null);
+  let why = typeof evidence.why === "string" ? evidence.why : REASONS[reason].text;
+  const wiki = input.group?.viaWiki;
+  if (wiki) why = `judged by the website the group's wiki page names (${hostOf(input.groupUrl)}): ${why}`;
+  const viaWiki = wiki ? { viaWiki: wiki } : {};
+  return {
+    status: REASONS[reason].status,
+    reason,
+    evidence: { ...evidence, ...viaWiki, why },
     lastActivityAt: iso(input.activity?.lastActivityAt),
     nextEventAt: iso(input.activity?.nextEventAt),
   };
@@ -165,6 +185,7 @@ function judgePage(input: ClassifyInput): Finding | null {
 
   const page = readPage(body);
   const evidence: Evidence = { title: page.title || null };
+  if (page.lang) evidence.lang = page.lang;
 
   const gone = detectMeetupGone(page, groupUrl, finalUrl);
   if (gone) return { reason: "meetup_group_gone", evidence: { ...evidence, matches: gone.matches } };
@@ -172,29 +193,118 @@ function judgePage(input: ClassifyInput): Finding | null {
   const wall = detectBotWall(page, probe.headers);
   if (wall) return { reason: "bot_wall", evidence: { ...evidence, matches: wall.matches } };
 
-  const parked = detectParked(page);
-  if (parked) return { reason: parked.kind, evidence: { ...evidence, matches: parked.matches } };
-
-  const spam = detectSpam(page);
-  if (spam) return { reason: "spam_takeover", evidence: { ...evidence, matches: spam.matches } };
-
   const soft404 = detectSoft404(page);
-  if (soft404) return { reason: "soft_404", evidence: { ...evidence, matches: soft404.matches } };
-
-  if (!sameSite(groupUrl, finalUrl)) {
-    const likeness = groupLikeness(page, { groupName: input.groupName, groupUrl });
-    const movedTo = hostOf(finalUrl);
-    if (!likeness.groupLike) return { reason: "redirect_offsite", evidence: { ...evidence, movedTo } };
-    return pageIsFine(input, page, finalUrl, { ...evidence, movedTo, matches: likeness.matches });
+  if (soft404) {
+    const why = `the page says it doesn't exist (${soft404.matches.map((m) => `'${m}'`).join(", ")})`;
+    return { reason: "soft_404", evidence: { ...evidence, matches: soft404.matches, why } };
   }
-  return pageIsFine(input, page, finalUrl, evidence);
+
+  // Identity first: only positive evidence that the page is still the group's makes it alive.
+  const group = input.group ?? { name: input.groupName ?? null, url: groupUrl };
+  const identity = findIdentity(page, group, finalUrl, input.activity);
+  const marks = takeoverMarks(page, finalUrl, input.signals);
+  const offsite = !sameSite(groupUrl, finalUrl);
+  const movedTo = offsite ? { movedTo: hostOf(finalUrl) } : {};
+  const strongIdentity = identity.some((i) => !i.weak);
+  if (identity.length > 0 && (strongIdentity || !marks || marks.score < STRONG_MARKS)) {
+    return pageIsFine(input, page, finalUrl, { ...evidence, ...movedTo }, identity);
+  }
+
+  const noGroup =
+    identity.length > 0
+      ? `the group's name appears only in the title or a script`
+      : "no mention of the group or Python";
+  if (marks) {
+    const reason = MARK_REASONS[marks.kind];
+    const why = `${noGroup}; looks ${MARK_WORDS[marks.kind]}: ${marks.reasons.join("; ")}`;
+    return {
+      reason,
+      evidence: {
+        ...evidence,
+        ...movedTo,
+        marks: marks.reasons,
+        ...(marks.known.length ? { matches: marks.known } : {}),
+        ...(marks.externalLinkShare !== null ? { externalLinkShare: marks.externalLinkShare } : {}),
+        why,
+      },
+    };
+  }
+  if (offsite && !isPlatform(finalUrl)) {
+    const why = `${noGroup}; the address now sends visitors to ${hostOf(finalUrl)}`;
+    return { reason: "redirect_offsite", evidence: { ...evidence, ...movedTo, why } };
+  }
+  const why = `${noGroup}, its old address or its Meetup group on the page, and no sign of a takeover either`;
+  return { reason: "no_sign_of_group", evidence: { ...evidence, ...movedTo, why } };
 }
 
-/** The page is genuine; whatever dates say decides between alive and dormant. */
-function pageIsFine(input: ClassifyInput, page: Page, finalUrl: string, evidence: Evidence): Finding {
+const MARK_REASONS: Record<MarkKind, ReasonCode> = {
+  parked: "parked",
+  for_sale: "for_sale",
+  spam: "spam_takeover",
+  hosting_default: "hosting_default",
+  domain_expired: "domain_expired",
+  account_suspended: "account_suspended",
+  shell: "parked",
+  commerce: "not_the_group",
+};
+
+const MARK_WORDS: Record<MarkKind, string> = {
+  parked: "parked",
+  for_sale: "for sale",
+  spam: "like spam",
+  hosting_default: "like a web host's default page",
+  domain_expired: "expired",
+  account_suspended: "suspended",
+  shell: "like a script-only page that redirects elsewhere",
+  commerce: "like someone else's shop",
+};
+
+/** Sites where a group may live on or that put a login in front of it: landing there is not a takeover. */
+const PLATFORMS =
+  /(^|\.)(meetup\.com|facebook\.com|fb\.me|linkedin\.com|google\.com|github\.com|gitlab\.com|twitter\.com|x\.com|t\.me|telegram\.(me|org)|discord\.(gg|com)|eventbrite\.[a-z.]+|lu\.ma|connpass\.com|doorkeeper\.jp|timepad\.ru|instagram\.com|youtube\.com|slack\.com|python\.org|mailman3?\.[a-z.]+|groups\.io)$/;
+
+function isPlatform(url: string): boolean {
+  const host = hostOf(url);
+  return host !== null && PLATFORMS.test(host);
+}
+
+/** The page is the group's; whatever dates (or a "we paused" note) say decides between alive and dormant. */
+function pageIsFine(
+  input: ClassifyInput,
+  page: Page,
+  finalUrl: string,
+  evidence: Evidence,
+  identity: IdentityFinding[],
+): Finding {
   const activity = judgeActivity(input);
   const meetup = isMeetupGroupPage(page, finalUrl) ? { meetupGroup: true } : {};
-  return { reason: activity.reason, evidence: { ...evidence, ...meetup, ...activity.evidence } };
+  const who = identity.map((i) => i.detail);
+  const paused = input.activity?.paused ?? null;
+  let reason = activity.reason;
+  if (paused && reason !== "upcoming_event") reason = "on_hiatus";
+  const when = activityWords(reason, activity.evidence, paused);
+  return {
+    reason,
+    evidence: {
+      ...evidence,
+      ...meetup,
+      ...activity.evidence,
+      identity: who,
+      ...(paused ? { paused } : {}),
+      why: `the page ${who.slice(0, 2).join(" and ")}${when ? `; ${when}` : ""}`,
+    },
+  };
+}
+
+function activityWords(reason: ReasonCode, ev: Evidence, paused: string | null): string {
+  const day = (v: unknown) => (typeof v === "string" ? v.slice(0, 10) : "");
+  if (reason === "on_hiatus") return `it says the group paused ('${paused}')`;
+  if (reason === "upcoming_event") return `next event ${day(ev.nextEventAt)}`;
+  if (reason === "recent_activity") return `last activity ${day(ev.lastActivityAt ?? ev.nextEventAt)}`;
+  if (reason === "no_recent_activity") {
+    return `newest event or post ${day(ev.lastActivityAt ?? ev.nextEventAt)}, over a year ago`;
+  }
+  return "";
 }
 
 function isCalendarOrFeed(body: string, contentType: string): boolean {

@@ -16,10 +16,25 @@ export interface Page {
   /** Inline script text, lower-cased and capped: parking pages configure themselves there. */
   inlineScripts: string;
   bodyClass: string;
-  folded: { title: string; headings: string; text: string; meta: string; all: string };
+  /** The document's declared language (`<html lang>`), lower-cased; "" when absent. */
+  lang: string;
+  /** Visible text that is not inside a link, whitespace collapsed (what the page says, not what it points to). */
+  prose: string;
+  /** Text shown to visitors without JavaScript. */
+  noscript: string;
+  /** Every link's href (capped): how much of the page points elsewhere. */
+  links: string[];
+  /** Where `<frame>`/`<iframe>` elements load from. */
+  frames: string[];
+  /** The target of a `<meta http-equiv="refresh">`, if any. */
+  metaRefresh: string | null;
+  forms: number;
+  inputs: number;
+  folded: { title: string; headings: string; text: string; meta: string; all: string; prose: string };
 }
 
 const INLINE_SCRIPT_CAP = 20_000;
+const LINK_CAP = 500;
 
 /** Lower-case, accents stripped, curly quotes straightened, whitespace collapsed. */
 export function fold(s: string): string {
@@ -56,37 +71,79 @@ export function readPage(html: string): Page {
     .slice(0, INLINE_SCRIPT_CAP)
     .toLowerCase();
   const bodyClass = $("body").attr("class") ?? "";
+  const lang = ($("html").attr("lang") ?? "").trim().toLowerCase();
+  const noscript = collapse($("noscript").text());
+  const links = $("a[href]")
+    .slice(0, LINK_CAP)
+    .map((_, el) => ($(el).attr("href") ?? "").trim())
+    .get()
+    .filter((h) => h !== "" && !h.startsWith("#") && !/^(mailto|tel|javascript):/i.test(h));
+  const frames = $("frame[src], iframe[src]")
+    .map((_, el) => $(el).attr("src") ?? "")
+    .get()
+    .filter(Boolean);
+  const refresh = $('meta[http-equiv="refresh" i]').attr("content") ?? "";
+  const metaRefresh = /url\s*=\s*['"]?([^'"\s>]+)/i.exec(refresh)?.[1] ?? null;
+  const forms = $("form").length;
+  const inputs = $("input:not([type=hidden]), textarea").length;
   $("script, style, noscript, template, svg, head").remove();
-  const text = collapse(visibleText($.root().toArray() as unknown as DomNode[]));
+  const { all, prose } = visibleText($.root().toArray() as unknown as DomNode[]);
+  const text = collapse(all);
+  const proseText = collapse(prose);
   const folded = {
     title: fold(title),
     headings: fold(headings.join(" · ")),
     text: fold(text),
     meta: fold(meta),
     all: "",
+    prose: fold(proseText),
   };
   folded.all = [folded.title, folded.headings, folded.meta, folded.text].join(" · ");
-  return { title, headings, text, meta, scriptSrcs, inlineScripts, bodyClass, folded };
+  return {
+    title,
+    headings,
+    text,
+    meta,
+    scriptSrcs,
+    inlineScripts,
+    bodyClass,
+    lang,
+    prose: proseText,
+    noscript,
+    links,
+    frames,
+    metaRefresh,
+    forms,
+    inputs,
+    folded,
+  };
 }
 
 /** The slice of a DOM node the text walk needs (cheerio's node types live in a package we don't depend on). */
 interface DomNode {
   type: string;
+  name?: string;
   data?: string;
   children?: DomNode[];
 }
 
-/** Text nodes joined by spaces: cheerio's .text() runs "<h1>Head</h1><p>Text" together as "HeadText". */
-function visibleText(nodes: DomNode[]): string {
-  const parts: string[] = [];
-  const walk = (list: DomNode[]) => {
+/**
+ * Text nodes joined by spaces (cheerio's .text() runs "<h1>Head</h1><p>Text" together as
+ * "HeadText"), once in full and once without link text: an ad feed is all links, a page is prose.
+ */
+function visibleText(nodes: DomNode[]): { all: string; prose: string } {
+  const all: string[] = [];
+  const prose: string[] = [];
+  const walk = (list: DomNode[], inLink: boolean) => {
     for (const node of list) {
-      if (node.type === "text") parts.push(node.data ?? "");
-      else if (node.children) walk(node.children);
+      if (node.type === "text") {
+        all.push(node.data ?? "");
+        if (!inLink) prose.push(node.data ?? "");
+      } else if (node.children) walk(node.children, inLink || node.name === "a");
     }
   };
-  walk(nodes);
-  return parts.join(" ");
+  walk(nodes, false);
+  return { all: all.join(" "), prose: prose.join(" ") };
 }
 
 interface Pattern {
@@ -100,7 +157,236 @@ function hits(patterns: readonly Pattern[], haystack: string): string[] {
 
 const w = (words: string) => new RegExp(`(?<![\\p{L}\\p{N}])(?:${words})(?![\\p{L}\\p{N}])`, "u");
 
-// ---------------------------------------------------------------- parked / for sale
+// ---------------------------------------------------------------- known templates and providers
+
+/**
+ * What a takeover page may be. The lists below name known templates and providers; they add words
+ * to a verdict but are not the gate: takeover.ts judges pages by what they are about and how they
+ * are built, and still works with both lists empty (the corpus test runs it so).
+ */
+export type TakeoverKind =
+  | "parked"
+  | "for_sale"
+  | "spam"
+  | "hosting_default"
+  | "domain_expired"
+  | "account_suspended";
+
+export interface ListPattern {
+  re: RegExp;
+  label: string;
+  weight: number;
+  kind: TakeoverKind;
+  /** all: anywhere in the text; head: title or main heading only; script: script sources and inline scripts. */
+  where: "all" | "head" | "script";
+}
+
+export interface SignalLists {
+  /** Parking services, registrars, domain marketplaces, server and control-panel products, their scripts. */
+  providers: readonly ListPattern[];
+  /** Sentences known templates use ("this domain may be for sale", "account suspended"), many languages. */
+  phrases: readonly ListPattern[];
+}
+
+const STRONG = 3;
+
+const phrase = (
+  words: string,
+  label: string,
+  kind: TakeoverKind,
+  weight = STRONG,
+  where: ListPattern["where"] = "all",
+): ListPattern => ({ re: w(words), label, weight, kind, where });
+
+const PHRASES: readonly ListPattern[] = [
+  phrase("(this )?domain( name)? (is|has been|was) parked", "domain is parked", "parked"),
+  phrase("parked (free|for free|courtesy of|with|by)", "parked free/with", "parked"),
+  phrase("parked domain", "parked domain", "parked", 2),
+  phrase("this domain is registered at", "this domain is registered at", "parked"),
+  phrase("(this domain|it) was recently registered", "recently registered", "parked"),
+  phrase("domain( name)? (may be|is|might be) (available )?for sale", "for sale", "for_sale"),
+  {
+    re: /[a-z0-9-]+\.[a-z]{2,}(\.[a-z]{2})? (may be |is )?(available )?for sale/,
+    label: "<domain> is for sale",
+    weight: STRONG,
+    kind: "for_sale",
+    where: "all",
+  },
+  phrase("(buy|purchase|acquire|get) this domain", "buy this domain", "for_sale"),
+  phrase("(domain|domains) for sale", "domain for sale", "for_sale", 2),
+  phrase(
+    "diese domain (steht zum verkauf|kaufen|ist zu verkaufen|ist verkauflich)",
+    "Diese Domain steht zum Verkauf",
+    "for_sale",
+  ),
+  phrase("domain steht zum verkauf", "Domain steht zum Verkauf", "for_sale"),
+  phrase("(diese )?domain (ist|wurde) geparkt", "Domain ist geparkt", "parked"),
+  phrase(
+    "ce (nom de )?domaine est (a vendre|en vente|disponible a la vente)",
+    "Ce domaine est à vendre",
+    "for_sale",
+  ),
+  phrase("acheter ce (nom de )?domaine", "acheter ce domaine", "for_sale"),
+  phrase("ce (nom de )?domaine est (parque|stationne)", "ce domaine est parqué", "parked"),
+  phrase(
+    "este dominio (esta|se encuentra) (a la venta|en venta)|este dominio se vende",
+    "Este dominio está a la venta",
+    "for_sale",
+  ),
+  phrase("comprar este dominio", "comprar este dominio", "for_sale"),
+  phrase("este dominio (esta|pode estar) a venda", "Este domínio está à venda", "for_sale"),
+  phrase("questo dominio e in vendita", "Questo dominio è in vendita", "for_sale"),
+  phrase("dit domein is te koop", "Dit domein is te koop", "for_sale"),
+  phrase("ta domena jest na sprzedaz|domena na sprzedaz", "Domena na sprzedaż", "for_sale"),
+  phrase("related (searches|links)", "related searches/links", "parked", 1),
+  phrase("sponsored (listings|links|results)", "sponsored listings", "parked", 2),
+  phrase("make an offer", "make an offer", "parked", 1),
+  phrase("interested in (this|the) domain", "interested in this domain", "parked", 2),
+  phrase("account (has been )?suspended", "account suspended", "account_suspended", STRONG, "head"),
+  phrase(
+    "this (account|site|website) has been suspended",
+    "this site has been suspended",
+    "account_suspended",
+  ),
+  phrase(
+    "welcome to nginx|apache2 (ubuntu|debian) default page|it works!?$",
+    "default server page",
+    "hosting_default",
+    STRONG,
+    "head",
+  ),
+  phrase(
+    "future home of (something quite cool|a new website)",
+    "future home of …",
+    "hosting_default",
+    STRONG,
+    "head",
+  ),
+  phrase(
+    "(web server's|domain) default page|default web site page",
+    "default page",
+    "hosting_default",
+    STRONG,
+    "head",
+  ),
+  phrase("(this )?domain( name)? (has )?expired|domain expired", "domain expired", "domain_expired"),
+  phrase("diese domain ist abgelaufen", "Diese Domain ist abgelaufen", "domain_expired"),
+  phrase("ce nom de domaine a expire", "Ce nom de domaine a expiré", "domain_expired"),
+  phrase("este dominio ha (caducado|expirado)", "Este dominio ha caducado", "domain_expired"),
+  ...[
+    "casino",
+    "casinos",
+    "slot gacor",
+    "slot online",
+    "slots online",
+    "situs slot",
+    "judi online",
+    "judi slot",
+    "judi bola",
+    "togel",
+    "sbobet",
+    "sportsbook",
+    "maxwin",
+    "viagra",
+    "cialis",
+    "levitra",
+    "tramadol",
+    "online pharmacy",
+    "canadian pharmacy",
+    "escort",
+    "escorts",
+    "porn",
+    "porno",
+    "payday loan",
+    "payday loans",
+    "poker online",
+    "online casino",
+    "kasino",
+    "apuestas",
+    "scommesse",
+    "paris sportifs",
+    "sex cams",
+    "onlyfans",
+  ].map((t) => phrase(t, t, "spam")),
+];
+
+const provider = (words: string, label: string, kind: TakeoverKind, weight = 1): ListPattern => ({
+  re: w(words),
+  label,
+  weight,
+  kind,
+  where: "all",
+});
+const script = (re: RegExp, label: string, kind: TakeoverKind = "parked"): ListPattern => ({
+  re,
+  label,
+  weight: STRONG,
+  kind,
+  where: "script",
+});
+
+const PROVIDERS: readonly ListPattern[] = [
+  provider("hugedomains", "HugeDomains", "for_sale", STRONG),
+  provider("parkingcrew", "ParkingCrew", "parked", STRONG),
+  provider("sedo", "Sedo", "parked"),
+  provider("bodis", "Bodis", "parked"),
+  provider("above\\.com", "Above.com", "parked"),
+  provider("dan\\.com", "Dan.com", "for_sale"),
+  provider("afternic", "Afternic", "for_sale"),
+  provider("uniregistry", "Uniregistry", "parked"),
+  provider("namecheap|godaddy|porkbun|dynadot|epik", "registrar name", "parked"),
+  provider(
+    "apache2?|nginx|lighttpd|litespeed|caddy|iis windows server|internet information services",
+    "web server software",
+    "hosting_default",
+  ),
+  provider("cpanel|plesk|directadmin|ispconfig|webmin", "hosting control panel", "hosting_default"),
+  script(/sedoparking/, "sedoparking script"),
+  script(/window\.park\b/, "window.park"),
+  script(/parking-lander/, "parking-lander"),
+  script(/parkingcrew/, "parkingcrew script"),
+  script(/parkedpages|parked-content/, "parkedpages"),
+  script(/bodis\.com|bodiscdn/, "bodis script"),
+  script(/above\.com/, "above.com script"),
+  script(/afternic|dan\.com|hugedomains/, "domain marketplace script", "for_sale"),
+  { ...script(/\/park\.js\b/, "park.js"), weight: 2 },
+  script(/adsbygoogle|googlesyndication|caf\.js|\/afs\/ads/, "ad-feed script"),
+];
+
+export const DEFAULT_SIGNAL_LISTS: SignalLists = Object.freeze({ providers: PROVIDERS, phrases: PHRASES });
+
+export interface ListHit {
+  label: string;
+  weight: number;
+  kind: TakeoverKind;
+  /** The hit came from the provider list (else from the phrase list). */
+  provider: boolean;
+}
+
+/** Which known templates and providers a page shows. */
+export function listHits(page: Page, lists: SignalLists = DEFAULT_SIGNAL_LISTS): ListHit[] {
+  const scripts = `${page.scriptSrcs.join("\n").toLowerCase()}\n${page.inlineScripts}`;
+  const haystack = (p: ListPattern) =>
+    p.where === "script"
+      ? [scripts]
+      : p.where === "head"
+        ? [page.folded.title, page.folded.headings]
+        : [page.folded.all];
+  const out: ListHit[] = [];
+  for (const [list, isProvider] of [
+    [lists.phrases, false],
+    [lists.providers, true],
+  ] as const) {
+    for (const p of list) {
+      if (haystack(p).some((h) => p.re.test(h))) {
+        out.push({ label: p.label, weight: p.weight, kind: p.kind, provider: isProvider });
+      }
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- parked / for sale (by the lists)
 
 export type ParkedKind = "parked" | "for_sale";
 export interface ParkedSignal {
@@ -108,157 +394,30 @@ export interface ParkedSignal {
   matches: string[];
 }
 
-interface WeightedPattern extends Pattern {
-  weight: number;
-  sale?: boolean;
-}
-
-const STRONG = 3;
-
-const PARKED_TEXT: readonly WeightedPattern[] = [
-  { re: w("(this )?domain( name)? (is|has been|was) parked"), label: "domain is parked", weight: STRONG },
-  { re: w("parked (free|for free|courtesy of|with|by)"), label: "parked free/with", weight: STRONG },
-  { re: w("parked domain"), label: "parked domain", weight: 2 },
-  { re: w("this domain is registered at"), label: "this domain is registered at", weight: STRONG },
-  { re: w("(this domain|it) was recently registered"), label: "recently registered", weight: STRONG },
-  {
-    re: w("domain( name)? (may be|is|might be) (available )?for sale"),
-    label: "for sale",
-    weight: 3,
-    sale: true,
-  },
-  {
-    re: /[a-z0-9-]+\.[a-z]{2,}(\.[a-z]{2})? (may be |is )?(available )?for sale/,
-    label: "<domain> is for sale",
-    weight: STRONG,
-    sale: true,
-  },
-  { re: w("(buy|purchase|acquire|get) this domain"), label: "buy this domain", weight: STRONG, sale: true },
-  { re: w("(domain|domains) for sale"), label: "domain for sale", weight: 2, sale: true },
-  {
-    re: w("diese domain (steht zum verkauf|kaufen|ist zu verkaufen|ist verkauflich)"),
-    label: "Diese Domain steht zum Verkauf",
-    weight: STRONG,
-    sale: true,
-  },
-  { re: w("domain steht zum verkauf"), label: "Domain steht zum Verkauf", weight: STRONG, sale: true },
-  { re: w("(diese )?domain (ist|wurde) geparkt"), label: "Domain ist geparkt", weight: STRONG },
-  {
-    re: w("ce (nom de )?domaine est (a vendre|en vente|disponible a la vente)"),
-    label: "Ce domaine est à vendre",
-    weight: STRONG,
-    sale: true,
-  },
-  { re: w("acheter ce (nom de )?domaine"), label: "acheter ce domaine", weight: STRONG, sale: true },
-  { re: w("ce (nom de )?domaine est (parque|stationne)"), label: "ce domaine est parqué", weight: STRONG },
-  {
-    re: w("este dominio (esta|se encuentra) (a la venta|en venta)|este dominio se vende"),
-    label: "Este dominio está a la venta",
-    weight: STRONG,
-    sale: true,
-  },
-  { re: w("comprar este dominio"), label: "comprar este dominio", weight: STRONG, sale: true },
-  { re: w("este dominio esta a venda"), label: "Este domínio está à venda", weight: STRONG, sale: true },
-  { re: w("questo dominio e in vendita"), label: "Questo dominio è in vendita", weight: STRONG, sale: true },
-  { re: w("dit domein is te koop"), label: "Dit domein is te koop", weight: STRONG, sale: true },
-  { re: w("ta domena jest na sprzedaz"), label: "Ta domena jest na sprzedaż", weight: STRONG, sale: true },
-  { re: w("hugedomains"), label: "HugeDomains", weight: STRONG, sale: true },
-  { re: w("parkingcrew"), label: "ParkingCrew", weight: STRONG },
-  { re: w("sedo"), label: "Sedo", weight: 1 },
-  { re: w("bodis"), label: "Bodis", weight: 1 },
-  { re: w("above\\.com"), label: "Above.com", weight: 1 },
-  { re: w("dan\\.com"), label: "Dan.com", weight: 1, sale: true },
-  { re: w("afternic"), label: "Afternic", weight: 1, sale: true },
-  { re: w("uniregistry"), label: "Uniregistry", weight: 1 },
-  { re: w("namecheap|godaddy|porkbun|dynadot|epik"), label: "registrar name", weight: 1 },
-  { re: w("related (searches|links)"), label: "related searches/links", weight: 1 },
-  { re: w("sponsored (listings|links|results)"), label: "sponsored listings", weight: 2 },
-  { re: w("make an offer"), label: "make an offer", weight: 1 },
-  { re: w("interested in (this|the) domain"), label: "interested in this domain", weight: 2 },
-];
-
-/** Hosting placeholders: only trusted in the title or main heading, where they are the whole page. */
-const PLACEHOLDER_HEAD: readonly WeightedPattern[] = [
-  { re: w("account (has been )?suspended"), label: "account suspended", weight: STRONG },
-  {
-    re: w("welcome to nginx|apache2 (ubuntu|debian) default page|it works!?$"),
-    label: "default server page",
-    weight: STRONG,
-  },
-  { re: w("future home of (something quite cool|a new website)"), label: "future home of …", weight: STRONG },
-];
-
-const PARKED_SCRIPT: readonly WeightedPattern[] = [
-  { re: /sedoparking/, label: "sedoparking script", weight: STRONG },
-  { re: /window\.park\b/, label: "window.park", weight: STRONG },
-  { re: /parking-lander/, label: "parking-lander", weight: STRONG },
-  { re: /parkingcrew/, label: "parkingcrew script", weight: STRONG },
-  { re: /parkedpages|parked-content/, label: "parkedpages", weight: STRONG },
-  { re: /bodis\.com|bodiscdn/, label: "bodis script", weight: STRONG },
-  { re: /above\.com/, label: "above.com script", weight: STRONG },
-  { re: /afternic|dan\.com|hugedomains/, label: "domain marketplace script", weight: STRONG, sale: true },
-  { re: /\/park\.js\b/, label: "park.js", weight: 2 },
-];
-
 /** Parked pages are short: ad-feed words only count as a whole on a page with little else. */
 const PARKED_SHORT_PAGE = 1_500;
+const PARKING_KINDS = new Set<TakeoverKind>(["parked", "for_sale", "hosting_default", "account_suspended"]);
 
-export function detectParked(page: Page): ParkedSignal | null {
-  const scripts = `${page.scriptSrcs.join("\n").toLowerCase()}\n${page.inlineScripts}`;
-  const found = [
-    ...PARKED_TEXT.filter((p) => p.re.test(page.folded.all)),
-    ...PLACEHOLDER_HEAD.filter((p) => p.re.test(page.folded.title) || p.re.test(page.folded.headings)),
-    ...PARKED_SCRIPT.filter((p) => p.re.test(scripts)),
-  ];
+/** A parked or for-sale page as the lists know it (known phrases, providers and scripts). */
+export function detectParked(page: Page, lists: SignalLists = DEFAULT_SIGNAL_LISTS): ParkedSignal | null {
+  const found = listHits(page, lists).filter(
+    (h) => PARKING_KINDS.has(h.kind) && !(h.kind === "hosting_default" && h.provider),
+  );
   const score = found.reduce((sum, p) => sum + p.weight, 0);
   const strong = found.some((p) => p.weight >= STRONG);
   if (!(strong || (score >= STRONG && page.folded.text.length < PARKED_SHORT_PAGE))) return null;
-  return { kind: found.some((p) => p.sale) ? "for_sale" : "parked", matches: found.map((p) => p.label) };
+  return {
+    kind: found.some((p) => p.kind === "for_sale") ? "for_sale" : "parked",
+    matches: found.map((p) => p.label),
+  };
 }
 
-// ---------------------------------------------------------------- spam takeover
+// ---------------------------------------------------------------- spam takeover (by the lists)
 
 export interface SpamSignal {
   matches: string[];
   inTitle: string[];
 }
-
-/** Unambiguous on their own (a Python group's page has no reason to say them). */
-const SPAM_STRONG = [
-  "casino",
-  "casinos",
-  "slot gacor",
-  "slot online",
-  "slots online",
-  "situs slot",
-  "judi online",
-  "judi slot",
-  "judi bola",
-  "togel",
-  "sbobet",
-  "sportsbook",
-  "maxwin",
-  "viagra",
-  "cialis",
-  "levitra",
-  "tramadol",
-  "online pharmacy",
-  "canadian pharmacy",
-  "escort",
-  "escorts",
-  "porn",
-  "porno",
-  "payday loan",
-  "payday loans",
-  "poker online",
-  "online casino",
-  "kasino",
-  "apuestas",
-  "scommesse",
-  "paris sportifs",
-  "sex cams",
-  "onlyfans",
-];
 
 /** Words a real page may use once ("a poker bot in Python", "talk slots"); only a cluster means spam. */
 const SPAM_WEAK = [
@@ -287,18 +446,18 @@ const SPAM_WEAK = [
 
 const countOf = (re: RegExp, s: string) => s.match(new RegExp(re.source, `${re.flags}g`))?.length ?? 0;
 
-const SPAM_STRONG_RE = SPAM_STRONG.map((t) => ({ term: t, re: w(t) }));
 const SPAM_WEAK_RE = SPAM_WEAK.map((t) => ({ term: t, re: w(t) }));
 
 /**
- * Density, not single words: a strong term in the title, two distinct strong terms, or a cluster of
+ * Density, not single words: a known spam term in the title, two distinct ones, or a cluster of
  * three or more distinct terms used often. A page that still looks like a Python group is never spam.
  */
-export function detectSpam(page: Page): SpamSignal | null {
+export function detectSpam(page: Page, lists: SignalLists = DEFAULT_SIGNAL_LISTS): SpamSignal | null {
   const head = `${page.folded.title} · ${page.folded.headings} · ${page.folded.meta}`;
   const all = page.folded.all;
-  const inTitle = SPAM_STRONG_RE.filter((t) => t.re.test(head)).map((t) => t.term);
-  const strong = SPAM_STRONG_RE.map((t) => ({ term: t.term, n: countOf(t.re, all) })).filter((t) => t.n > 0);
+  const strongList = lists.phrases.filter((p) => p.kind === "spam");
+  const inTitle = strongList.filter((t) => t.re.test(head)).map((t) => t.label);
+  const strong = strongList.map((t) => ({ term: t.label, n: countOf(t.re, all) })).filter((t) => t.n > 0);
   const weak = SPAM_WEAK_RE.map((t) => ({ term: t.term, n: countOf(t.re, all) })).filter((t) => t.n > 0);
   const strongHits = strong.reduce((s, t) => s + t.n, 0);
   const allHits = strongHits + weak.reduce((s, t) => s + t.n, 0);
@@ -332,6 +491,13 @@ const NOT_FOUND: readonly Pattern[] = [
   { re: w("(pagina )?niet gevonden"), label: "niet gevonden" },
   { re: w("nao (encontrada|encontrado)"), label: "não encontrada" },
   { re: w("nie znaleziono|nie istnieje"), label: "nie znaleziono" },
+  { re: w("(страница )?не найден[аo]?"), label: "не найдена" },
+  { re: w("bulunamad[ıi]"), label: "bulunamadı" },
+  // No word boundaries in Japanese, Chinese or Korean; written folded (voiced kana lose their marks).
+  {
+    re: new RegExp(fold("見つかりません|找不到|页面不存在|페이지를 찾을 수 없")),
+    label: "page not found (CJK)",
+  },
 ];
 
 /** Only trusted in the title: these also begin ordinary sentences in headings. */

@@ -16,7 +16,31 @@ export interface HysteresisConfig {
   deadAfterChecks: number;
   /** ...spanning at least this many hours. */
   deadAfterHours: number;
+  /** A failure streak not confirmed within this many days starts over (default 7). */
+  streakResetDays?: number;
+  /**
+   * A group never seen alive may be judged dead on its first check, but a soft failure (5xx,
+   * refused, reset) only when it held through retries spread over at least this long (default 20 s).
+   */
+  firstCheckSoftHoldMs?: number;
 }
+
+/** Failures a restarting server or a flapping CDN also shows: not proof of death on their own. */
+export const SOFT_FAILURES: ReadonlySet<string> = new Set(["http_5xx", "refused", "network_error"]);
+
+export interface VerdictInput {
+  status: Status;
+  reason: string;
+  /** How long a soft failure has held through this check's retries, in ms. */
+  heldMs?: number;
+}
+
+export interface ApplyOptions {
+  /** False when this check must not add to the failure streak (a second admin rescan in one scan window). */
+  countFailure?: boolean;
+}
+
+const DAY_MS = 86_400_000;
 
 export type Transition = "dead" | "revived" | null;
 
@@ -37,9 +61,10 @@ const good = (s: Status) => s === "alive" || s === "dormant";
  */
 export function applyVerdict(
   prev: LivenessState,
-  verdict: { status: Status; reason: string },
+  verdict: VerdictInput,
   nowIso: string,
   cfg: HysteresisConfig,
+  opts: ApplyOptions = {},
 ): Step {
   if (good(verdict.status)) {
     const changed = prev.status !== verdict.status;
@@ -53,7 +78,8 @@ export function applyVerdict(
         failingSince: null,
         failingReason: null,
       },
-      transition: prev.status === "dead" ? "revived" : null,
+      // Only a death that was announced gets a "revived": a group first judged dead silently comes back silently.
+      transition: prev.status === "dead" && prev.everAlive ? "revived" : null,
       changed,
     };
   }
@@ -71,6 +97,9 @@ export function applyVerdict(
   }
 
   // verdict.status === "dead"
+  if (opts.countFailure === false && prev.status !== "dead") {
+    return { state: prev, transition: null, changed: false };
+  }
   if (prev.status === "dead") {
     return {
       state: { ...prev, reason: verdict.reason, consecutiveFailures: prev.consecutiveFailures + 1 },
@@ -78,18 +107,23 @@ export function applyVerdict(
       changed: false,
     };
   }
+  // A streak that went unconfirmed for a week (checks in between were inconclusive) is stale: start over.
+  const resetMs = (cfg.streakResetDays ?? 7) * DAY_MS;
+  const stale = prev.failingSince !== null && Date.parse(nowIso) - Date.parse(prev.failingSince) > resetMs;
   const failing = {
     ...prev,
-    consecutiveFailures: prev.consecutiveFailures + 1,
-    failingSince: prev.failingSince ?? nowIso,
+    consecutiveFailures: stale ? 1 : prev.consecutiveFailures + 1,
+    failingSince: stale ? nowIso : (prev.failingSince ?? nowIso),
     failingReason: verdict.reason,
   };
   const spanHours = (Date.parse(nowIso) - Date.parse(failing.failingSince)) / 3_600_000;
   // Never seen alive: the first conclusive check decides at once, silently (it was never known alive).
   // Seen alive: only repeated failures over time make it dead, and that is news.
-  const confirmed =
-    !prev.everAlive ||
-    (failing.consecutiveFailures >= cfg.deadAfterChecks && spanHours >= cfg.deadAfterHours);
+  const softUnproven =
+    SOFT_FAILURES.has(verdict.reason) && (verdict.heldMs ?? 0) < (cfg.firstCheckSoftHoldMs ?? 20_000);
+  const confirmed = prev.everAlive
+    ? failing.consecutiveFailures >= cfg.deadAfterChecks && spanHours >= cfg.deadAfterHours
+    : !softUnproven;
   if (!confirmed) return { state: failing, transition: null, changed: false };
   return {
     state: { ...failing, status: "dead", reason: verdict.reason, statusSince: nowIso },

@@ -19,6 +19,10 @@ export const REASONS = {
     status: "dormant",
     text: "The site is still up, but its newest event or post is more than a year old.",
   },
+  on_hiatus: {
+    status: "dormant",
+    text: "The group's page says its meetings have stopped or are on hold.",
+  },
 
   dns_nxdomain: { status: "dead", text: "The domain no longer exists (DNS says no such name)." },
   refused: { status: "dead", text: "The server refused the connection: nothing is running at this address." },
@@ -31,12 +35,31 @@ export const REASONS = {
   http_5xx: { status: "dead", text: "The server keeps failing with an error (5xx)." },
   parked: {
     status: "dead",
-    text: "The address shows a parking or placeholder page instead of the group's site.",
+    text: "The site no longer belongs to the group: the address shows a parking page.",
   },
-  for_sale: { status: "dead", text: "The domain is up for sale; the group's site is no longer there." },
+  for_sale: {
+    status: "dead",
+    text: "The site no longer belongs to the group: the domain is up for sale.",
+  },
   spam_takeover: {
     status: "dead",
-    text: "The domain now shows gambling, pharmacy or adult spam: someone else took it over.",
+    text: "The site no longer belongs to the group: it now shows spam (gambling, pills, money or adult).",
+  },
+  hosting_default: {
+    status: "dead",
+    text: "The site no longer belongs to the group: the address shows a web host's default or placeholder page.",
+  },
+  domain_expired: {
+    status: "dead",
+    text: "The site no longer belongs to the group: the domain or its hosting has expired.",
+  },
+  account_suspended: {
+    status: "dead",
+    text: "The site no longer belongs to the group: the hosting account is suspended.",
+  },
+  not_the_group: {
+    status: "dead",
+    text: "The site no longer belongs to the group: it shows no sign of the group and looks taken over.",
   },
   redirect_offsite: {
     status: "dead",
@@ -83,6 +106,14 @@ export const REASONS = {
     text: "The server gave an unusual answer that doesn't tell us either way.",
   },
   empty_page: { status: "unknown", text: "The site answered with an empty page, so we can't tell." },
+  no_sign_of_group: {
+    status: "unknown",
+    text: "The site answers, but shows no sign of the group on the page.",
+  },
+  no_website: {
+    status: "unknown",
+    text: "No website listed: the group's link goes to a wiki page that doesn't exist or names no site.",
+  },
 } as const satisfies Record<string, ReasonInfo>;
 
 export type ReasonCode = keyof typeof REASONS;

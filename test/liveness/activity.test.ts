@@ -333,3 +333,40 @@ describe("helpers", () => {
     expect(m.sources).toEqual(["time", "ical"]);
   });
 });
+
+describe("dates written in the page's text", () => {
+  const now = new Date("2026-11-01T00:00:00Z");
+  const read = (body: string) =>
+    extractActivity({
+      body: `<html><body>${body}</body></html>`,
+      contentType: "text/html",
+      url: "https://py.example/",
+      now,
+    });
+
+  it("reads a date near 'next meetup' or 'Treffen', in the page's language", () => {
+    expect(
+      read("<p>Our next meetup is on Thursday 10 December 2026 at 18:30.</p>").nextEventAt?.toISOString(),
+    ).toMatch(/^2026-12-10/);
+    const de = extractActivity({
+      body: '<html lang="de"><body><p>Letztes Treffen: 14. März 2019 im Café.</p></body></html>',
+      contentType: "text/html",
+      url: "https://py.example/",
+      now,
+    });
+    expect(de.lastActivityAt?.toISOString()).toMatch(/^2019-03-14/);
+    expect(de.sources).toEqual(["text"]);
+  });
+
+  it("ignores a year in a copyright footer and dates far from meeting words", () => {
+    const v = read("<p>Welcome to our site.</p><footer>© 2026 PyFoo. Copyright 12 March 2026.</footer>");
+    expect(v.lastActivityAt).toBeNull();
+    expect(v.nextEventAt).toBeNull();
+  });
+
+  it("notices a group that says it paused", () => {
+    expect(read("<p>PyFoo is on hiatus until we find a new venue.</p>").paused).toBe("on hiatus");
+    expect(read("<p>Встречи приостановлены.</p>").paused).toBeTruthy();
+    expect(read("<p>We meet monthly.</p>").paused).toBeUndefined();
+  });
+});

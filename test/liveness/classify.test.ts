@@ -208,6 +208,46 @@ const CASES: Case[] = [
     reason: "redirect_offsite",
   },
   { name: "a Python page mentioning poker once", probe: { body: POKER_GROUP }, reason: "ok" },
+  {
+    name: "a group page that says the group is on hiatus",
+    probe: { body: page("PyFoo", "<h1>PyFoo</h1><p>The Python user group of Foo is on hiatus.</p>") },
+    extra: { activity: activity({ paused: "on hiatus", sources: [] }) },
+    reason: "on_hiatus",
+  },
+  {
+    name: "a web host's default page",
+    probe: {
+      body: page("Welcome to nginx!", "<h1>Welcome to nginx!</h1><p>The web server is installed.</p>"),
+    },
+    reason: "hosting_default",
+  },
+  {
+    name: "an expired domain",
+    probe: { body: page("pyfoo.org", "<h1>This domain name has expired</h1><p>Renew it now.</p>") },
+    reason: "domain_expired",
+  },
+  {
+    name: "a suspended account",
+    probe: {
+      body: page("Account Suspended", "<h1>Account Suspended</h1><p>Contact your hosting provider.</p>"),
+    },
+    reason: "account_suspended",
+  },
+  {
+    name: "somebody else's shop",
+    probe: {
+      body: page(
+        "Handmade candles",
+        "<h1>Handmade candles</h1><p>Buy our lavender candle, price €12.</p><form><input name=qty><button>Add</button></form>",
+      ),
+    },
+    reason: "not_the_group",
+  },
+  {
+    name: "a page with no sign of the group and no takeover marks",
+    probe: { body: page("Muddy Boots", "<h1>Muddy Boots</h1><p>A garden diary: dahlias and seeds.</p>") },
+    reason: "no_sign_of_group",
+  },
 ];
 
 describe("classify: one case per reason", () => {
@@ -219,7 +259,8 @@ describe("classify: one case per reason", () => {
   });
 
   it("covers every reason code", () => {
-    const covered = new Set(CASES.map((c) => c.reason));
+    // no_website comes from following a wiki link (test/jobs/wiki-link.test.ts), not from a page.
+    const covered = new Set<ReasonCode>([...CASES.map((c) => c.reason), "no_website"]);
     expect(REASON_CODES.filter((code) => !covered.has(code))).toEqual([]);
   });
 });
@@ -342,9 +383,11 @@ describe("classify: redirects", () => {
 
   it.each([
     ["http → https", "http://pyfoo.org/", "https://pyfoo.org/", GROUP, "ok"],
-    ["apex → www", "https://pyfoo.org/", "https://www.pyfoo.org/", COMPANY, "ok"],
+    // Identity first: a same-site page that shows no sign of the group is no longer "ok" but unknown.
+    ["apex → www", "https://pyfoo.org/", "https://www.pyfoo.org/", COMPANY, "no_sign_of_group"],
+    ["apex → www, the group's page", "https://pyfoo.org/", "https://www.pyfoo.org/", GROUP, "ok"],
     ["www → apex", "https://www.pyfoo.org/", "https://pyfoo.org/en/", GROUP, "ok"],
-    ["to a subdomain", "https://pyfoo.org/", "https://blog.pyfoo.org/", NEWS, "ok"],
+    ["to a subdomain", "https://pyfoo.org/", "https://blog.pyfoo.org/", NEWS, "no_sign_of_group"],
     [
       "meetup.com → www.meetup.com",
       "https://meetup.com/pyfoo/",

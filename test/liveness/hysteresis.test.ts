@@ -74,11 +74,57 @@ describe("applyVerdict", () => {
     expect(s.transition).toBe("dead");
   });
 
-  it("a dead group that answers again is revived", () => {
+  it("a group whose death was announced is revived when it answers again", () => {
+    let st = applyVerdict(fresh, alive, h(0), cfg).state;
+    for (const at of [1, 13, 26]) st = applyVerdict(st, dead, h(at), cfg).state;
+    expect(st.status).toBe("dead");
+    const s = applyVerdict(st, alive, h(30), cfg);
+    expect(s.state.status).toBe("alive");
+    expect(s.transition).toBe("revived");
+  });
+
+  // Changed with issue 10: this used to announce "revived" for a death nobody was told about.
+  it("a group first judged dead silently comes back silently", () => {
     const st = applyVerdict(fresh, dead, h(0), cfg).state;
     const s = applyVerdict(st, alive, h(5), cfg);
     expect(s.state.status).toBe("alive");
-    expect(s.transition).toBe("revived");
+    expect(s.changed).toBe(true);
+    expect(s.transition).toBeNull();
+  });
+
+  it("a soft failure on a first check is death only when it held through ≥ 20 s of retries", () => {
+    const soft = { status: "dead" as const, reason: "http_5xx" };
+    const quick = applyVerdict(fresh, { ...soft, heldMs: 3_000 }, h(0), cfg);
+    expect(quick.state.status).toBe("unknown");
+    expect(quick.state.consecutiveFailures).toBe(1);
+    expect(quick.changed).toBe(false);
+    const held = applyVerdict(fresh, { ...soft, heldMs: 20_000 }, h(0), cfg);
+    expect(held.state.status).toBe("dead");
+    expect(held.transition).toBeNull();
+    const refused = applyVerdict(fresh, { status: "dead", reason: "refused" }, h(0), cfg);
+    expect(refused.state.status).toBe("unknown");
+    expect(applyVerdict(fresh, dead, h(0), cfg).state.status).toBe("dead"); // a 404 needs no waiting
+  });
+
+  it("a failure streak not confirmed within 7 days starts over", () => {
+    let st = applyVerdict(fresh, alive, h(0), cfg).state;
+    st = applyVerdict(st, dead, h(1), cfg).state;
+    st = applyVerdict(st, dead, h(2), cfg).state;
+    // Inconclusive checks for eight days, then one more failure: not the third of a streak, the first of a new one.
+    st = applyVerdict(st, unknown, h(100), cfg).state;
+    const s = applyVerdict(st, dead, h(2 + 8 * 24), cfg);
+    expect(s.state.status).toBe("alive");
+    expect(s.state.consecutiveFailures).toBe(1);
+    expect(s.state.failingSince).toBe(h(2 + 8 * 24));
+    expect(applyVerdict(st, dead, h(30), cfg).state.status).toBe("dead"); // within the week it confirms
+  });
+
+  it("a failure that must not count (a second rescan in one scan window) leaves the streak alone", () => {
+    let st = applyVerdict(fresh, alive, h(0), cfg).state;
+    st = applyVerdict(st, dead, h(1), cfg).state;
+    const s = applyVerdict(st, dead, h(1.1), cfg, { countFailure: false });
+    expect(s.state).toEqual(st);
+    expect(s.changed).toBe(false);
   });
 
   it("dormant counts as seen alive and is not a failure", () => {
