@@ -59,6 +59,8 @@ export async function createApp(config: Readonly<Config>, o: AppOptions = {}): P
         dormantAfterDays: s.dormantAfterDays,
         canaryUrls: s.canaryUrls,
         concurrency: s.concurrency,
+        // The wiki's own pages are followed to the website they name, never judged as the group's site.
+        wikiHosts: [...new Set([new URL(config.wikiUrl).hostname, "wiki.python.org"])],
       },
     },
   });

@@ -31,7 +31,12 @@ export function groupInfo(g: GroupRow, checks: readonly CheckRow[], w: Words, re
       value: `${STATUS_EMOJI[g.status]} ${g.status}${g.status_since ? ` since ${w.when(g.status_since)}` : ""}`,
       inline: true,
     },
-    { name: "Why", value: g.reason ? reasonText(g.reason) : `Not checked yet: ${rescanHint}.` },
+    {
+      name: "Why",
+      value: g.reason
+        ? `${reasonText(g.reason)}${typeof evidence.why === "string" && last?.reason === g.reason ? ` In detail: ${w.text(clip(evidence.why, 600))}.` : ""}`
+        : `Not checked yet: ${rescanHint}.`,
+    },
   ];
   if (g.failing_since && g.status !== "dead") {
     fields.push({
