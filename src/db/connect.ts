@@ -2,8 +2,8 @@ import { mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import type SQLiteType from "better-sqlite3";
-import { Kysely, type MigrationResultSet, Migrator, SqliteAdapter, SqliteDialect, sql } from "kysely";
-import { migrations } from "./migrations/index.js";
+import { Kysely, SqliteAdapter, SqliteDialect, sql } from "kysely";
+import { migrateToLatest } from "./migrate.js";
 import type { Database } from "./schema.js";
 
 export type Db = Kysely<Database>;
@@ -27,10 +27,6 @@ function loadSqlite(): typeof SQLiteType {
 
 const SQLite = loadSqlite();
 
-export class MigrationError extends Error {
-  override name = "MigrationError";
-}
-
 /** Opens (creating if needed) the SQLite file, in WAL mode, and applies pending migrations. */
 export async function openDatabase(path: string): Promise<Db> {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
@@ -42,21 +38,6 @@ export async function openDatabase(path: string): Promise<Db> {
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   await migrateToLatest(db);
   return db;
-}
-
-export async function migrateToLatest(db: Db): Promise<MigrationResultSet> {
-  const migrator = new Migrator({
-    db,
-    provider: { getMigrations: async () => migrations },
-  });
-  const result = await migrator.migrateToLatest();
-  if (result.error) {
-    const failed = result.results?.find((r) => r.status === "Error");
-    throw new MigrationError(
-      `Database migration ${failed?.migrationName ?? ""} failed: ${String(result.error)}`,
-    );
-  }
-  return result;
 }
 
 /**
@@ -79,3 +60,5 @@ export async function writeTransaction<T>(db: Db, fn: (trx: Db) => Promise<T>): 
     }
   });
 }
+
+export { MigrationError, migrateToLatest } from "./migrate.js";
