@@ -167,3 +167,15 @@ export function defineCommand<const D extends CommandData>(spec: {
 }
 
 export type SubcommandData = DeepReadonly<APIApplicationCommandSubcommandOption>;
+
+/** "alive only" or "all": the same choice wherever a command lists groups. */
+export const showOption = (description: string) =>
+  ({
+    type: T.String,
+    name: "show",
+    description,
+    choices: [
+      { name: "alive only", value: "alive" },
+      { name: "all", value: "all" },
+    ],
+  }) as const;

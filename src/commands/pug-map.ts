@@ -2,24 +2,14 @@ import { ApplicationCommandOptionType } from "discord-api-types/v10";
 import { listActiveGroups } from "../db/groups.js";
 import type { GroupRow, Status } from "../db/schema.js";
 import { percent } from "../present/text.js";
-import type { SubcommandData } from "./define.js";
+import { type SubcommandData, showOption } from "./define.js";
 import type { CommandDeps, Reply } from "./types.js";
 
 export const mapSubcommand = {
   type: ApplicationCommandOptionType.Subcommand,
   name: "map",
   description: "All groups as a map file (GeoJSON), coloured by status",
-  options: [
-    {
-      type: ApplicationCommandOptionType.String,
-      name: "show",
-      description: "Which groups to include (default: all)",
-      choices: [
-        { name: "alive only", value: "alive" },
-        { name: "all", value: "all" },
-      ],
-    },
-  ],
+  options: [showOption("Which groups to include (default: all)")],
 } as const satisfies SubcommandData;
 
 const COLOR: Record<Status, string> = {

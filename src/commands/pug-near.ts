@@ -11,7 +11,7 @@ import { findNear, type NearbyGroup, type NearResult, placeSuggestions } from ".
 import { STATUS_EMOJI } from "../liveness/status.js";
 import { clampEmbed, DISCORD_LIMITS } from "../present/discord.js";
 import { clip, discordTime, formatKm, linkTo, relativeTime, safeText } from "../present/text.js";
-import type { SubcommandData } from "./define.js";
+import { type SubcommandData, showOption } from "./define.js";
 import type { ButtonHandler, Choice, CommandDeps, Invocation, Reply, Responder } from "./types.js";
 
 export const PAGE_SIZE = 8;
@@ -37,15 +37,7 @@ export const nearSubcommand = {
       min_value: 1,
       max_value: 2000,
     },
-    {
-      type: ApplicationCommandOptionType.String,
-      name: "show",
-      description: "Which groups to list (default: all)",
-      choices: [
-        { name: "alive only", value: "alive" },
-        { name: "all", value: "all" },
-      ],
-    },
+    showOption("Which groups to list (default: all)"),
   ],
 } as const satisfies SubcommandData;
 

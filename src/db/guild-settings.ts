@@ -7,36 +7,20 @@ export async function getGuildSettings(db: Db, guildId: string): Promise<GuildSe
   return db.selectFrom("guild_settings").selectAll().where("guild_id", "=", guildId).executeTakeFirst();
 }
 
+const guildsWhere = (db: Db, column: "alert_channel_id" | "status_board_channel_id") =>
+  db.selectFrom("guild_settings").selectAll().where(column, "is not", null).orderBy("guild_id");
+
 /** Guilds with an alert channel set. */
-export async function guildsForAlerts(db: Db): Promise<GuildSettingsRow[]> {
-  return db
-    .selectFrom("guild_settings")
-    .selectAll()
-    .where("alert_channel_id", "is not", null)
-    .orderBy("guild_id")
-    .execute();
-}
+export const guildsForAlerts = (db: Db): Promise<GuildSettingsRow[]> =>
+  guildsWhere(db, "alert_channel_id").execute();
 
 /** Guilds with alerts on that also asked for the weekly digest. */
-export async function guildsForDigest(db: Db): Promise<GuildSettingsRow[]> {
-  return db
-    .selectFrom("guild_settings")
-    .selectAll()
-    .where("alert_channel_id", "is not", null)
-    .where("digest_enabled", "=", 1)
-    .orderBy("guild_id")
-    .execute();
-}
+export const guildsForDigest = (db: Db): Promise<GuildSettingsRow[]> =>
+  guildsWhere(db, "alert_channel_id").where("digest_enabled", "=", 1).execute();
 
 /** Guilds with a status board channel. */
-export async function guildsWithStatusBoard(db: Db): Promise<GuildSettingsRow[]> {
-  return db
-    .selectFrom("guild_settings")
-    .selectAll()
-    .where("status_board_channel_id", "is not", null)
-    .orderBy("guild_id")
-    .execute();
-}
+export const guildsWithStatusBoard = (db: Db): Promise<GuildSettingsRow[]> =>
+  guildsWhere(db, "status_board_channel_id").execute();
 
 export interface ScopeWrite {
   kind: GuildSettingsTable["scope_kind"];

@@ -1,6 +1,7 @@
 import { type Kysely, type Migration, SqliteAdapter, sql } from "kysely";
 import { migrations as ALL } from "./migrations/index.js";
 import type { Database } from "./schema.js";
+import { writeTransaction } from "./write-transaction.js";
 
 type AnyDb = Kysely<Database>;
 
@@ -29,24 +30,11 @@ export async function migrateToLatest(
   migrations: Record<string, Migration> = ALL,
 ): Promise<MigrationOutcome[]> {
   const sqlite = db.getExecutor().adapter instanceof SqliteAdapter;
-  const locked = async <T>(fn: (trx: AnyDb) => Promise<T>): Promise<T> => {
-    if (!sqlite)
-      return db.transaction().execute(async (trx) => {
-        await sql`select pg_advisory_xact_lock(${PG_MIGRATION_LOCK})`.execute(trx);
-        return fn(trx);
-      });
-    return db.connection().execute(async (conn) => {
-      await sql`begin immediate`.execute(conn);
-      try {
-        const r = await fn(conn);
-        await sql`commit`.execute(conn);
-        return r;
-      } catch (err) {
-        await sql`rollback`.execute(conn).catch(() => {});
-        throw err;
-      }
+  const locked = <T>(fn: (trx: AnyDb) => Promise<T>): Promise<T> =>
+    writeTransaction(db, async (trx) => {
+      if (!sqlite) await sql`select pg_advisory_xact_lock(${PG_MIGRATION_LOCK})`.execute(trx);
+      return fn(trx);
     });
-  };
   await locked((trx) =>
     trx.schema
       .createTable("kysely_migration")

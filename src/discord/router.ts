@@ -64,6 +64,9 @@ export function discordErrorFields(err: unknown): Record<string, unknown> {
   return { message: String((err as Error)?.message ?? err) };
 }
 
+const withFlags = (r: Reply) =>
+  ({ ...toMessage(r), flags: r.ephemeral ? MessageFlags.Ephemeral : undefined }) as InteractionReplyOptions;
+
 /** A defer the safety net started; every answer waits for it, so the two can't cross. */
 interface Pending {
   defer: Promise<void> | null;
@@ -83,10 +86,7 @@ function responderFor(i: ChatInputCommandInteraction | ButtonInteraction, pendin
         await i.editReply(toMessage(r) as InteractionEditReplyOptions);
         return;
       }
-      await i.reply({
-        ...toMessage(r),
-        flags: r.ephemeral ? MessageFlags.Ephemeral : undefined,
-      } as InteractionReplyOptions);
+      await i.reply(withFlags(r));
     },
     async defer(ephemeral) {
       await settled();
@@ -99,10 +99,7 @@ function responderFor(i: ChatInputCommandInteraction | ButtonInteraction, pendin
     },
     async followUp(r) {
       await settled();
-      await i.followUp({
-        ...toMessage(r),
-        flags: r.ephemeral ? MessageFlags.Ephemeral : undefined,
-      } as InteractionReplyOptions);
+      await i.followUp(withFlags(r));
     },
     async update(r) {
       await settled();
