@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import type SQLiteType from "better-sqlite3";
-import { Kysely, SqliteAdapter, SqliteDialect, sql } from "kysely";
+import { Kysely, SqliteDialect } from "kysely";
 import { migrateToLatest } from "./migrate.js";
 import type { Database } from "./schema.js";
 
