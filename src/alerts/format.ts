@@ -1,8 +1,8 @@
 import type { APIEmbed, APIEmbedField, RESTPostAPIChannelMessageJSONBody } from "discord-api-types/v10";
 import type { Status } from "../liveness/status.js";
 import { STATUS_EMOJI, statusCounts, totalOf } from "../liveness/status.js";
-import { bulletList, clampMessage } from "../present/discord.js";
-import { clip, formatKm, linkTo, safeText, safeUrl, unix, validIso, whenText } from "../present/text.js";
+import { bulletList, clampMessage } from "../text/discord-limits.js";
+import { clip, formatKm, linkTo, safeText, safeUrl, unix, validIso, whenText } from "../text/toolkit.js";
 
 export type AlertMessage = RESTPostAPIChannelMessageJSONBody;
 

@@ -1,7 +1,7 @@
 import { findNear } from "../jobs/near.js";
 import { STATUS_EMOJI } from "../liveness/status.js";
 import { groupJson } from "../present/groups.js";
-import { formatKm, table } from "../present/text.js";
+import { formatKm, table } from "../text/toolkit.js";
 import { printJson, UsageError, type Verb } from "./verb.js";
 
 export function parseRadius(raw: unknown): number | undefined {

@@ -3,7 +3,7 @@ import { pickGroup } from "../jobs/find-group.js";
 import type { ScanProgress } from "../jobs/scan.js";
 import { wordsFor } from "../present/medium.js";
 import { checkedOne, scanSummary } from "../present/outcomes.js";
-import { clip } from "../present/text.js";
+import { clip } from "../text/toolkit.js";
 import { type CliIo, printJson, str, type Verb, type VerbContext } from "./verb.js";
 
 /** A progress bar on a terminal (cli-progress), one line per group in a log, nothing with --json. */

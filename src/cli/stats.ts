@@ -1,6 +1,6 @@
 import { groupStats } from "../jobs/stats.js";
 import { STATUS_EMOJI, STATUSES } from "../liveness/status.js";
-import { percent } from "../present/text.js";
+import { percent } from "../text/toolkit.js";
 import { printJson, str, type Verb } from "./verb.js";
 
 export const statsVerb: Verb = {

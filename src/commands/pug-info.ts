@@ -4,10 +4,10 @@ import { recentChecks } from "../db/scans.js";
 import type { CheckRow, GroupRow } from "../db/schema.js";
 import { findGroup } from "../jobs/find-group.js";
 import { STATUS_COLOR } from "../liveness/status.js";
-import { clampEmbed, DISCORD_LIMITS } from "../present/discord.js";
 import { groupInfo } from "../present/info.js";
 import { wordsFor } from "../present/medium.js";
-import { clip, linkTo, safeText, safeUrl } from "../present/text.js";
+import { clampEmbed, DISCORD_LIMITS } from "../text/discord-limits.js";
+import { clip, linkTo, safeText, safeUrl } from "../text/toolkit.js";
 import type { SubcommandData } from "./define.js";
 import type { Choice, CommandDeps, Reply } from "./types.js";
 

@@ -1,7 +1,7 @@
 import { ApplicationCommandOptionType } from "discord-api-types/v10";
 import { listActiveGroups } from "../db/groups.js";
 import type { GroupRow, Status } from "../db/schema.js";
-import { percent } from "../present/text.js";
+import { percent } from "../text/toolkit.js";
 import { type SubcommandData, showOption } from "./define.js";
 import type { CommandDeps, Reply } from "./types.js";
 

@@ -9,8 +9,8 @@ import {
 import type { Place } from "../geo/geocode.js";
 import { findNear, type NearbyGroup, type NearResult, placeSuggestions } from "../jobs/near.js";
 import { STATUS_EMOJI } from "../liveness/status.js";
-import { clampEmbed, DISCORD_LIMITS } from "../present/discord.js";
-import { clip, discordTime, formatKm, linkTo, relativeTime, safeText } from "../present/text.js";
+import { clampEmbed, DISCORD_LIMITS } from "../text/discord-limits.js";
+import { clip, discordTime, formatKm, linkTo, relativeTime, safeText } from "../text/toolkit.js";
 import { type SubcommandData, showOption } from "./define.js";
 import type { ButtonHandler, Choice, CommandDeps, Invocation, Reply, Responder } from "./types.js";
 

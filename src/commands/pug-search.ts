@@ -2,8 +2,8 @@ import { type APIEmbed, ApplicationCommandOptionType } from "discord-api-types/v
 import { findGroups } from "../db/groups.js";
 import type { GroupRow } from "../db/schema.js";
 import { STATUS_EMOJI } from "../liveness/status.js";
-import { clampEmbed, DISCORD_LIMITS } from "../present/discord.js";
-import { clip, linkTo, placeLabel, safeText } from "../present/text.js";
+import { clampEmbed, DISCORD_LIMITS } from "../text/discord-limits.js";
+import { clip, linkTo, placeLabel, safeText } from "../text/toolkit.js";
 import type { SubcommandData } from "./define.js";
 import { pageButtons } from "./pug-near.js";
 import type { ButtonHandler, CommandDeps, Invocation, Reply } from "./types.js";

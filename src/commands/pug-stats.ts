@@ -3,8 +3,8 @@ import { CONTINENTS } from "../geo/countries.js";
 import { groupStats, type StatsResult } from "../jobs/stats.js";
 import type { Jobs } from "../jobs/use-cases.js";
 import { STATUS_EMOJI, STATUSES } from "../liveness/status.js";
-import { clampEmbed } from "../present/discord.js";
-import { discordTime, percent, safeText } from "../present/text.js";
+import { clampEmbed } from "../text/discord-limits.js";
+import { discordTime, percent, safeText } from "../text/toolkit.js";
 import type { SubcommandData } from "./define.js";
 import type { CommandDeps, Reply } from "./types.js";
 

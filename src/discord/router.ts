@@ -18,8 +18,8 @@ import {
   UserError,
 } from "../commands/types.js";
 import type { Logger } from "../logger.js";
-import { clampEmbeds, DISCORD_LIMITS } from "../present/discord.js";
-import { clip } from "../present/text.js";
+import { clampEmbeds, DISCORD_LIMITS } from "../text/discord-limits.js";
+import { clip } from "../text/toolkit.js";
 
 const GENERIC_ERROR = "Something went wrong on my side. It has been logged; please try again in a minute.";
 /** Discord wants an answer within 3 s; anything still working after this is deferred first. */

@@ -1,6 +1,6 @@
 import type { GroupRow } from "../db/schema.js";
 import { STATUS_EMOJI } from "../liveness/status.js";
-import { clip, table } from "./text.js";
+import { clip, table } from "../text/toolkit.js";
 
 /** The JSON shape of a group for `--json` output (stable field names). */
 export function groupJson(g: GroupRow) {

@@ -1,8 +1,8 @@
 import type { CheckRow, GroupRow } from "../db/schema.js";
 import { reasonText } from "../liveness/reasons.js";
 import { STATUS_EMOJI } from "../liveness/status.js";
+import { clip, placeLabel } from "../text/toolkit.js";
 import type { Words } from "./medium.js";
-import { clip, placeLabel } from "./text.js";
 
 export interface InfoField {
   name: string;

@@ -1,4 +1,4 @@
-import { discordTime, relativeTime, safeText } from "./text.js";
+import { discordTime, relativeTime, safeText } from "../text/toolkit.js";
 
 /** Where words go: a terminal shows plain text; Discord renders markdown and timestamps. */
 export type Medium = "terminal" | "discord";

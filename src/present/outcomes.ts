@@ -3,8 +3,8 @@ import type { SyncOutcome } from "../jobs/sync.js";
 import type { Busy } from "../jobs/use-cases.js";
 import { reasonText } from "../liveness/reasons.js";
 import { STATUS_EMOJI, statusCounts, totalOf } from "../liveness/status.js";
+import { percent } from "../text/toolkit.js";
 import type { Words } from "./medium.js";
-import { percent } from "./text.js";
 
 const BUSY = {
   scan: "A scan is already running (maybe started by the schedule, an admin or `poick scan`). Try again when it has finished.",

@@ -13,8 +13,8 @@ import {
   clampMessage,
   embedSize,
   DISCORD_LIMITS as L,
-} from "../../src/present/discord.js";
-import { clip, safeText, safeUrl } from "../../src/present/text.js";
+} from "../../src/text/discord-limits.js";
+import { clip, safeText, safeUrl } from "../../src/text/toolkit.js";
 import { makeGroup } from "../helpers/groups.js";
 
 function expectWithinLimits(msg: RESTPostAPIChannelMessageJSONBody): void {

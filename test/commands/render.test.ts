@@ -5,8 +5,8 @@ import { didYouMean, pageButtons, renderNear } from "../../src/commands/pug-near
 import { renderSearch } from "../../src/commands/pug-search.js";
 import { renderStats } from "../../src/commands/pug-stats.js";
 import type { Place } from "../../src/geo/geocode.js";
-import { clampEmbed, clampEmbeds, DISCORD_LIMITS } from "../../src/present/discord.js";
-import { safeText } from "../../src/present/text.js";
+import { clampEmbed, clampEmbeds, DISCORD_LIMITS } from "../../src/text/discord-limits.js";
+import { safeText } from "../../src/text/toolkit.js";
 import { makeCheck, makeGroup } from "../helpers/groups.js";
 
 const now = new Date("2026-11-01T00:00:00Z");

@@ -1,5 +1,5 @@
 import type { APIEmbed, APIEmbedField, RESTPostAPIChannelMessageJSONBody } from "discord-api-types/v10";
-import { clip, safeUrl, validIso } from "./text.js";
+import { clip, safeUrl, validIso } from "./toolkit.js";
 
 /** Discord's hard limits on a message (https://discord.com/developers/docs/resources/message#embed-object-embed-limits). */
 export const DISCORD_LIMITS = {
