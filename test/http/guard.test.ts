@@ -7,7 +7,7 @@ import {
   type LookupAddress,
   type LookupFn,
   parseCidrs,
-} from "../../src/liveness/guard.js";
+} from "../../src/http/guard.js";
 
 /** A base lookup answering from a table; names missing from it fail with `code`. */
 function tableLookup(table: Record<string, string[]>, code = "ENOTFOUND"): LookupFn {
