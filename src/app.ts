@@ -38,7 +38,8 @@ export async function createApp(config: Readonly<Config>, o: AppOptions = {}): P
     db,
     clock,
     logger,
-    userAgent: config.userAgent,
+    http,
+    maxListingBytes: config.maxListingBytes,
     wikiUrl: config.wikiUrl,
     scan: {
       prober,

@@ -74,6 +74,8 @@ export interface GetOptions {
   /** Past the cap: keep what fits (`truncate`, the default) or give no body and a `too_large` error. */
   overCap?: "truncate" | "refuse";
   retries?: number;
+  /** HTTP redirects followed for this request (default: the client's). */
+  maxRedirects?: number;
   /** Follow same-site HTML redirect stubs (meta refresh, a location script). Default true. */
   followHtmlRedirects?: boolean;
 }
@@ -463,7 +465,7 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
         url,
         seen,
         result.hops.length - htmlRedirects,
-        maxRedirects,
+        req.maxRedirects ?? maxRedirects,
       );
       if ("error" in next) {
         const { code } = next.error;
