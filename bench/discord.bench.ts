@@ -204,10 +204,7 @@ async function prepare(dir: string, a: Args): Promise<Preparation> {
   const fixturePath = join(dir, "fixture.db");
   copyDb(base, fixturePath);
   db = await openDatabase(fixturePath);
-  const synced = await syncGroups(
-    { db, clock: systemClock, logger: silentLogger, userAgent: "bench" },
-    { source: WIKI },
-  );
+  const synced = await syncGroups({ db, clock: systemClock, logger: silentLogger }, { source: WIKI });
   if (synced.kind !== "synced") throw new Error(`fixture sync: ${synced.kind}`);
   const fixtureRand = rng(a.seed + 1);
   for (const g of await listGroups(db)) {

@@ -144,10 +144,7 @@ async function makeWorld(a: Args): Promise<World> {
   const t0 = performance.now();
   const dir = mkdtempSync(join(tmpdir(), "poick-fanout-bench-"));
   const db = await openDatabase(join(dir, "poick.db"));
-  const synced = await syncGroups(
-    { db, clock: systemClock, logger: silentLogger, userAgent: "bench" },
-    { source: WIKI },
-  );
+  const synced = await syncGroups({ db, clock: systemClock, logger: silentLogger }, { source: WIKI });
   if (synced.kind !== "synced") throw new Error(`fixture sync: ${synced.kind}`);
   // The dying group is alive until now; its neighbours are alive, so the alert names the nearest one.
   await db

@@ -48,7 +48,7 @@ try {
     const path = join(dir, `run${i}.db`);
     copyFileSync(base, path);
     const db = await openDatabase(path);
-    const deps = { db, clock: systemClock, logger: silentLogger, userAgent: "bench" };
+    const deps = { db, clock: systemClock, logger: silentLogger };
     let t = performance.now();
     const out = await syncGroups(deps, { source: HTML });
     first.push(performance.now() - t);

@@ -1,9 +1,10 @@
 import { type Clock, systemClock } from "./clock.js";
 import type { Config } from "./config.js";
 import { type Db, openDatabase } from "./db/connect.js";
+import { createHttpClient, type HttpClient } from "./http/client.js";
+import { parseCidrs } from "./http/guard.js";
+import { HostLimiter } from "./http/limiter.js";
 import { createJobs, type Jobs } from "./jobs/use-cases.js";
-import { parseCidrs } from "./liveness/guard.js";
-import { HostLimiter } from "./liveness/limiter.js";
 import { createProber } from "./liveness/probe.js";
 import { createLogger, type Logger } from "./logger.js";
 
@@ -31,25 +32,14 @@ export async function createApp(config: Readonly<Config>, o: AppOptions = {}): P
   const logger = o.logger ?? createLogger(config.logLevel, [config.discord.token]);
   const db = await openDatabase(config.dbPath);
   const s = config.scan;
-  const prober = createProber({
-    limiter: new HostLimiter({
-      concurrency: s.concurrency,
-      perHostConcurrency: s.hostConcurrency,
-      perHostPerSecond: s.hostRatePerSecond,
-    }),
-    userAgent: config.userAgent,
-    timeoutMs: s.timeoutMs,
-    maxBodyBytes: s.maxBodyBytes,
-    allowNets: parseCidrs(s.allowNets),
-    proxy: config.proxy,
-    clock,
-    retries: s.retries,
-  });
+  const http = buildHttpClient(config, clock);
+  const prober = createProber(http);
   const jobs = createJobs({
     db,
     clock,
     logger,
-    userAgent: config.userAgent,
+    http,
+    maxListingBytes: config.maxListingBytes,
     wikiUrl: config.wikiUrl,
     scan: {
       prober,
@@ -61,6 +51,7 @@ export async function createApp(config: Readonly<Config>, o: AppOptions = {}): P
         concurrency: s.concurrency,
         // The wiki's own pages are followed to the website they name, never judged as the group's site.
         wikiHosts: [...new Set([new URL(config.wikiUrl).hostname, "wiki.python.org"])],
+        checkDeadlineMs: s.checkDeadlineMs,
       },
     },
   });
@@ -74,8 +65,29 @@ export async function createApp(config: Readonly<Config>, o: AppOptions = {}): P
     async close() {
       if (closed) return;
       closed = true;
-      await prober.close();
+      await http.close();
       await db.destroy();
     },
   };
+}
+
+/** The process's one HTTP client: guard, proxy, timeouts, caps and politeness from the config. */
+export function buildHttpClient(config: Readonly<Config>, clock: Clock): HttpClient {
+  const s = config.scan;
+  return createHttpClient({
+    limiter: new HostLimiter({
+      concurrency: s.concurrency,
+      perHostConcurrency: s.hostConcurrency,
+      perHostPerSecond: s.hostRatePerSecond,
+    }),
+    userAgent: config.userAgent,
+    connectTimeoutMs: s.connectTimeoutMs,
+    headersTimeoutMs: s.timeoutMs,
+    bodyTimeoutMs: s.bodyTimeoutMs,
+    maxBodyBytes: s.maxBodyBytes,
+    allowNets: parseCidrs(s.allowNets),
+    proxy: config.proxy,
+    clock,
+    retries: s.retries,
+  });
 }

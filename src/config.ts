@@ -25,10 +25,17 @@ export interface Config {
     readonly concurrency: number;
     readonly hostConcurrency: number;
     readonly hostRatePerSecond: number;
+    /** Waiting for an answer's headers (POICK_TIMEOUT_MS). */
     readonly timeoutMs: number;
+    readonly connectTimeoutMs: number;
+    readonly bodyTimeoutMs: number;
+    /** One deadline per group check: all hops, retries and feeds. */
+    readonly checkDeadlineMs: number;
     readonly maxBodyBytes: number;
     readonly retries: number;
   };
+  /** Largest wiki listing read over the network (a local file is read whatever its size). */
+  readonly maxListingBytes: number;
   readonly proxy: {
     readonly http: string | undefined;
     readonly https: string | undefined;
@@ -70,6 +77,8 @@ export function parseDotEnv(text: string): Record<string, string> {
 }
 
 const HOMEPAGE = "https://github.com/poick/poick";
+/** The page since the wiki moved to Sphinx (2026); the old /moin/ address answers with a redirect stub. */
+export const DEFAULT_WIKI_URL = "https://wiki.python.org/python/community/LocalUserGroups.html";
 
 function int(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name]?.trim();
@@ -143,7 +152,7 @@ export function loadConfig(env: Env = process.env, dotEnvPath: string | null = "
   const config: Config = {
     dbPath: str(e, "POICK_DB") ?? "./data/poick.db",
     logLevel: str(e, "POICK_LOG_LEVEL") ?? "info",
-    wikiUrl: httpUrl(e, "POICK_WIKI_URL", "https://wiki.python.org/moin/LocalUserGroups") as string,
+    wikiUrl: httpUrl(e, "POICK_WIKI_URL", DEFAULT_WIKI_URL) as string,
     userAgent: str(e, "POICK_USER_AGENT") ?? `Poick/0.1 (+${HOMEPAGE}; user group liveness checker)`,
     discord: Object.freeze({
       token: str(e, "DISCORD_TOKEN"),
@@ -167,9 +176,13 @@ export function loadConfig(env: Env = process.env, dotEnvPath: string | null = "
       hostConcurrency: int(e, "POICK_HOST_CONCURRENCY", 4, 1, 100),
       hostRatePerSecond: num(e, "POICK_HOST_RATE", 4, 0.01, 1000),
       timeoutMs: int(e, "POICK_TIMEOUT_MS", 15_000, 100, 300_000),
+      connectTimeoutMs: int(e, "POICK_CONNECT_TIMEOUT_MS", 10_000, 100, 300_000),
+      bodyTimeoutMs: int(e, "POICK_BODY_TIMEOUT_MS", 20_000, 100, 600_000),
+      checkDeadlineMs: int(e, "POICK_CHECK_DEADLINE_MS", 90_000, 1_000, 3_600_000),
       maxBodyBytes: int(e, "POICK_MAX_BODY_BYTES", 1_048_576, 1024, 100 * 1_048_576),
       retries: int(e, "POICK_RETRIES", 2, 0, 10),
     }),
+    maxListingBytes: int(e, "POICK_MAX_LISTING_BYTES", 5 * 1_048_576, 65_536, 1024 * 1_048_576),
     proxy: Object.freeze({
       http: str(e, "HTTP_PROXY") ?? str(e, "http_proxy"),
       https: str(e, "HTTPS_PROXY") ?? str(e, "https_proxy"),

@@ -178,11 +178,17 @@ describe("sync details", () => {
     afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
     it("sends a Poick User-Agent and uses the ETag so an unchanged page costs nothing", async () => {
-      const e4 = { POICK_DB: join(dir, "http.db") };
+      // The sync goes through the same HTTP module as scans: loopback only when allowed.
+      const e4 = { POICK_DB: join(dir, "http.db"), POICK_ALLOW_NETS: "127.0.0.0/8" };
+      const refused = await cli(["sync", "--source", url], { POICK_DB: join(dir, "http.db") });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/private network.*POICK_ALLOW_NETS/);
+      expect(seen).toHaveLength(0);
       const first = await cli(["sync", "--source", url], e4);
       expect(first.code).toBe(0);
       const second = await cli(["sync", "--source", url], e4);
       expect(second.code).toBe(0);
+      expect(first.stdout).toMatch(/^✅ Read the rendered page \(HTML\)\. Found \d+ groups/);
       expect(second.stdout).toMatch(/not changed/);
       expect(seen[0]?.ua).toMatch(/Poick/);
       expect(seen[1]?.inm).toBe('"v1"');

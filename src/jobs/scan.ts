@@ -20,13 +20,12 @@ import {
   SOFT_FAILURES,
   type Transition,
 } from "../liveness/hysteresis.js";
+import type { ProbeRequestOptions, Prober } from "../liveness/probe.js";
 import type { ProbeResult } from "../liveness/probe-types.js";
 import { isWikiPage, readWikiGroupPage } from "../liveness/wiki-link.js";
 import type { Logger } from "../logger.js";
 
-export interface Prober {
-  probe(url: string): Promise<ProbeResult>;
-}
+export type { Prober };
 
 export interface ScanSettings extends HysteresisConfig {
   dormantAfterDays: number;
@@ -36,6 +35,8 @@ export interface ScanSettings extends HysteresisConfig {
   scanWindowHours?: number;
   /** Hosts of the wiki's own pages: a group listed by its wiki page is judged by the site that page names. */
   wikiHosts?: readonly string[];
+  /** One deadline per group check, covering the page, its redirects and retries, and its feeds. */
+  checkDeadlineMs?: number;
 }
 
 /** Called inside the transaction that records a confirmed transition (alerts queue their outbox rows here). */
@@ -142,13 +143,17 @@ export async function judgeGroup(
   deps: Pick<ScanDeps, "prober" | "clock" | "settings">,
   group: { url: string; name?: string | null },
 ): Promise<{ probe: ProbeResult; verdict: Verdict }> {
-  if (!isWikiPage(group.url, deps.settings.wikiHosts)) return judgeSite(deps, { ...group, viaWiki: null });
+  // One deadline for the whole check: the wiki hop, the page with its redirects and retries, its feeds.
+  const ms = deps.settings.checkDeadlineMs;
+  const within: ProbeRequestOptions = ms ? { signal: AbortSignal.timeout(ms) } : {};
+  if (!isWikiPage(group.url, deps.settings.wikiHosts))
+    return judgeSite(deps, { ...group, viaWiki: null }, within);
   // A link to the wiki's own page for the group: one hop to the website that page names.
-  const wikiProbe = await deps.prober.probe(group.url);
+  const wikiProbe = await deps.prober.probe(group.url, within);
   const wiki = readWikiGroupPage(wikiProbe, deps.settings.wikiHosts);
   if (wiki.kind === "site")
-    return judgeSite(deps, { url: wiki.website, name: group.name, viaWiki: group.url });
-  if (wiki.kind === "unreachable") return judgeSite(deps, { ...group, viaWiki: null });
+    return judgeSite(deps, { url: wiki.website, name: group.name, viaWiki: group.url }, within);
+  if (wiki.kind === "unreachable") return judgeSite(deps, { ...group, viaWiki: null }, within);
   return {
     probe: wikiProbe,
     verdict: plainVerdict("no_website", { httpStatus: wikiProbe.status, wikiPage: group.url, why: wiki.why }),
@@ -158,10 +163,11 @@ export async function judgeGroup(
 async function judgeSite(
   deps: Pick<ScanDeps, "prober" | "clock" | "settings">,
   group: { url: string; name?: string | null; viaWiki: string | null },
+  within: ProbeRequestOptions,
 ): Promise<{ probe: ProbeResult; verdict: Verdict }> {
   const { prober, clock, settings } = deps;
   const url = group.url;
-  const probe = await prober.probe(url);
+  const probe = await prober.probe(url, within);
   const now = clock.now();
   const judge = (activity: ActivityEvidence | null) =>
     classify({
@@ -184,7 +190,8 @@ async function judgeSite(
   });
   let activity = page;
   for (const feed of page.feeds.slice(0, 2)) {
-    const f = await prober.probe(feed);
+    if (within.signal?.aborted) break;
+    const f = await prober.probe(feed, within);
     if (f.status !== null && f.status >= 200 && f.status < 300 && f.body) {
       activity = mergeActivity(
         activity,

@@ -1,13 +1,15 @@
-import type { Dispatcher } from "undici";
 import { type Clock, isoNow } from "../clock.js";
 import type { Db } from "../db/connect.js";
 import { ensureGazetteer } from "../db/gazetteer.js";
 import { applySync, getSource, type SyncApplied } from "../db/groups.js";
 import { type GeoFix, locateGroup } from "../geo/geocode.js";
+import type { HttpClient } from "../http/client.js";
+import { stripCredentials } from "../http/redirects.js";
 import type { Logger } from "../logger.js";
 import {
   type FetchListingResult,
   fetchListing,
+  type ListingForm,
   parseListing,
   readListingFile,
 } from "../sources/fetch-source.js";
@@ -21,8 +23,10 @@ export interface SyncDeps {
   db: Db;
   clock: Clock;
   logger: Logger;
-  userAgent: string;
-  dispatcher?: Dispatcher;
+  /** The process's HTTP client (same guard, proxy and CA as scans); needed for a URL source. */
+  http?: Pick<HttpClient, "get">;
+  /** Largest listing read over the network (POICK_MAX_LISTING_BYTES); a local file has no cap. */
+  maxListingBytes?: number;
   /** Queues alerts inside the sync transaction (wired by the alerts module). */
   afterWrite?: (trx: Db, result: SyncApplied, firstSync: boolean) => Promise<void>;
 }
@@ -35,7 +39,15 @@ export interface SyncRequest {
 }
 
 export type SyncOutcome =
-  | ({ kind: "synced"; found: number; placed: number; previous: number } & SyncApplied)
+  | ({
+      kind: "synced";
+      found: number;
+      placed: number;
+      previous: number;
+      /** What the listing was read from, and where (the Markdown source, the page, or a file). */
+      readFrom: ListingForm;
+      readUrl: string;
+    } & SyncApplied)
   | { kind: "unchanged"; previous: number }
   | { kind: "refused"; found: number; previous: number; message: string }
   | { kind: "failed"; message: string };
@@ -51,9 +63,10 @@ export async function syncGroups(deps: SyncDeps, req: SyncRequest): Promise<Sync
 
   let fetched: FetchListingResult;
   if (isUrl(req.source)) {
+    if (!deps.http) return { kind: "failed", message: "No HTTP client was set up for fetching the listing." };
     fetched = await fetchListing(req.source, {
-      userAgent: deps.userAgent,
-      dispatcher: deps.dispatcher,
+      http: deps.http,
+      ...(deps.maxListingBytes !== undefined && { maxBytes: deps.maxListingBytes }),
       etag: !req.force && sameUrl ? prevSource?.etag : null,
       lastModified: !req.force && sameUrl ? prevSource?.last_modified : null,
     });
@@ -99,7 +112,7 @@ export async function syncGroups(deps: SyncDeps, req: SyncRequest): Promise<Sync
   const seen = new Set<string>();
   let placed = 0;
   for (const g of listed) {
-    const normalized = normalizeUrl(g.url);
+    const normalized = normalizeUrl(stripCredentials(g.url));
     if (seen.has(normalized)) continue;
     seen.add(normalized);
     const where = `${g.city}|${g.region}|${g.country}|${g.continent}`;
@@ -112,7 +125,7 @@ export async function syncGroups(deps: SyncDeps, req: SyncRequest): Promise<Sync
     upserts.push({
       id: groupId(g.name, normalized),
       name: g.name,
-      url: g.url,
+      url: stripCredentials(g.url),
       normalized_url: normalized,
       description: g.description,
       continent: g.continent,
@@ -142,11 +155,21 @@ export async function syncGroups(deps: SyncDeps, req: SyncRequest): Promise<Sync
   logger.info(
     {
       source: req.source,
+      readFrom: fetched.readFrom,
+      readUrl: fetched.readUrl,
       found: upserts.length,
       added: applied.added.length,
       removed: applied.removed.length,
     },
     "sync done",
   );
-  return { kind: "synced", found: upserts.length, placed, previous, ...applied };
+  return {
+    kind: "synced",
+    found: upserts.length,
+    placed,
+    previous,
+    readFrom: fetched.readFrom,
+    readUrl: fetched.readUrl,
+    ...applied,
+  };
 }

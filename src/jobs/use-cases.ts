@@ -1,6 +1,7 @@
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/connect.js";
 import { getJobRun, getLock } from "../db/locks.js";
+import type { HttpClient } from "../http/client.js";
 import type { Logger } from "../logger.js";
 import { queueDigests, queueStatusBoards, wireAlerts } from "./alert-hooks.js";
 import { withJobLock } from "./lock.js";
@@ -45,7 +46,10 @@ export interface JobsDeps {
   logger: Logger;
   /** The scanner's network side and settings; hooks are added here, never by callers. */
   scan: Omit<ScanDeps, "db" | "clock" | "logger" | "onTransition">;
-  userAgent: string;
+  /** The process's HTTP client (the listing is fetched with the scans' guard, proxy and CA). */
+  http: Pick<HttpClient, "get">;
+  /** POICK_MAX_LISTING_BYTES: largest listing read over the network. */
+  maxListingBytes?: number;
   wikiUrl: string;
 }
 
@@ -109,7 +113,14 @@ export function createJobs(d: JobsDeps): Jobs {
         "sync",
         () =>
           syncGroups(
-            { db, clock, logger, userAgent: d.userAgent, afterWrite: hooks.afterSync },
+            {
+              db,
+              clock,
+              logger,
+              http: d.http,
+              ...(d.maxListingBytes !== undefined && { maxListingBytes: d.maxListingBytes }),
+              afterWrite: hooks.afterSync,
+            },
             { source: opts.source ?? d.wikiUrl, force: opts.force },
           ),
         (o) => o.kind,

@@ -84,6 +84,22 @@ export const REASONS = {
     status: "unknown",
     text: "The site redirects in a circle until the visitor accepts a cookie, so we can't tell.",
   },
+  tls_incomplete_chain: {
+    status: "unknown",
+    text: "The site's server leaves out part of its certificate chain; browsers usually still open it, so we can't tell.",
+  },
+  login_wall: {
+    status: "unknown",
+    text: "The address leads to a Facebook, LinkedIn, Google or Meetup login page, which shows nothing about the group.",
+  },
+  server_busy: {
+    status: "unknown",
+    text: "The server says it is busy or its CDN can't reach it (503 with Retry-After, or 520–524); we'll try again.",
+  },
+  hostile_body: {
+    status: "unknown",
+    text: "The site sent a body wrapped in too many compression layers, which we refuse to unpack.",
+  },
   network_error: {
     status: "unknown",
     text: "The connection failed this time (reset or network trouble); we'll try again.",

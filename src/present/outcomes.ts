@@ -3,6 +3,7 @@ import type { SyncOutcome } from "../jobs/sync.js";
 import type { Busy } from "../jobs/use-cases.js";
 import { reasonText } from "../liveness/reasons.js";
 import { STATUS_EMOJI, statusCounts, totalOf } from "../liveness/status.js";
+import type { ListingForm } from "../sources/fetch-source.js";
 import { percent } from "../text/toolkit.js";
 import type { Words } from "./medium.js";
 
@@ -51,6 +52,13 @@ export function checkedOne(outcome: ScanOutcome | Busy, w: Words): string {
   return `Checked just now: ${STATUS_EMOJI[r.verdict.status]} ${w.text(r.name)} is ${r.verdict.status}. ${reasonText(r.verdict.reason)}`;
 }
 
+/** What a listing was read from, as the sync summary says it. */
+export const LISTING_FORM_WORDS: Readonly<Record<ListingForm, string>> = {
+  "markdown-source": "the page's Markdown source",
+  html: "the rendered page (HTML)",
+  "wiki-markup": "the MoinMoin wiki markup",
+};
+
 /** What a sync did. */
 export function syncSummary(outcome: SyncOutcome | Busy, _w: Words): string {
   switch (outcome.kind) {
@@ -63,7 +71,7 @@ export function syncSummary(outcome: SyncOutcome | Busy, _w: Words): string {
         `${outcome.removed.length} no longer listed`,
       ];
       if (outcome.restored.length) bits.push(`${outcome.restored.length} listed again`);
-      return `✅ Found ${outcome.found} groups (${outcome.placed} placed on a city): ${bits.join(", ")}.`;
+      return `✅ Read ${LISTING_FORM_WORDS[outcome.readFrom]}. Found ${outcome.found} groups (${outcome.placed} placed on a city): ${bits.join(", ")}.`;
     }
     case "unchanged":
       return `The page has not changed since the last sync (${outcome.previous} groups). Nothing to do.`;

@@ -21,10 +21,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "poick-e2e-"));
   const dbPath = join(dir, "poick.db");
   const db = await openDatabase(dbPath);
-  const synced = await syncGroups(
-    { db, clock: new FakeClock(), logger: silentLogger, userAgent: "test" },
-    { source: WIKI },
-  );
+  const synced = await syncGroups({ db, clock: new FakeClock(), logger: silentLogger }, { source: WIKI });
   expect(synced.kind).toBe("synced");
   // Give the study's story some statuses: PySilesia asleep, Pykonik alive, most of Germany alive.
   await db

@@ -6,7 +6,7 @@ import https from "node:https";
 import net, { type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { LookupAddress, LookupFn } from "../../src/liveness/guard.js";
+import type { LookupAddress, LookupFn } from "../../src/http/guard.js";
 
 /**
  * The loopback test web: one HTTP and one HTTPS server on 127.0.0.1 (and the same ports on

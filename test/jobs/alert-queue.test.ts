@@ -4,6 +4,7 @@ import type { Db } from "../../src/db/connect.js";
 import { applySync } from "../../src/db/groups.js";
 import { disableGuildAlerts, upsertGuildAlerts } from "../../src/db/guild-settings.js";
 import type { GroupRow, OutboxRow } from "../../src/db/schema.js";
+import { HostLimiter } from "../../src/http/limiter.js";
 import {
   afterSyncAlerts,
   onScanTransition,
@@ -12,7 +13,6 @@ import {
   type TransitionAlertInput,
 } from "../../src/jobs/alert-queue.js";
 import { type Prober, scanGroups } from "../../src/jobs/scan.js";
-import { HostLimiter } from "../../src/liveness/limiter.js";
 import type { ProbeResult } from "../../src/liveness/probe-types.js";
 import { silentLogger } from "../../src/logger.js";
 import {

@@ -4,9 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../../src/db/connect.js";
 import { getGroupById } from "../../src/db/groups.js";
 import { recentChecks, startOrResumeScan } from "../../src/db/scans.js";
+import { createHttpClient } from "../../src/http/client.js";
+import { parseCidrs } from "../../src/http/guard.js";
+import { HostLimiter } from "../../src/http/limiter.js";
 import { type ScanDeps, scanGroups } from "../../src/jobs/scan.js";
-import { parseCidrs } from "../../src/liveness/guard.js";
-import { HostLimiter } from "../../src/liveness/limiter.js";
 import { createProber } from "../../src/liveness/probe.js";
 import { silentLogger } from "../../src/logger.js";
 import { FakeClock } from "../helpers/clock.js";
@@ -85,17 +86,19 @@ function deps(db: Db, clock: FakeClock, over: Partial<ScanDeps["settings"]> = {}
     db,
     clock,
     logger: silentLogger,
-    prober: createProber({
-      userAgent: "Poick-test",
-      timeoutMs: 2000,
-      maxBodyBytes: 1_048_576,
-      allowNets: parseCidrs(["127.0.0.0/8"]),
-      lookup: web.lookup,
-      clock,
-      retries: 1,
-      backoffMs: [5],
-      limiter,
-    }),
+    prober: createProber(
+      createHttpClient({
+        userAgent: "Poick-test",
+        headersTimeoutMs: 2000,
+        maxBodyBytes: 1_048_576,
+        allowNets: parseCidrs(["127.0.0.0/8"]),
+        lookup: web.lookup,
+        clock,
+        retries: 1,
+        backoffMs: [5],
+        limiter,
+      }),
+    ),
     settings: {
       deadAfterChecks: 3,
       deadAfterHours: 24,

@@ -82,6 +82,19 @@ const CASES: Case[] = [
   { name: "another network error", probe: err("other"), reason: "network_error" },
   { name: "a proxy failure", probe: err("proxy"), reason: "proxy_error" },
   { name: "a private address", probe: err("forbidden_address"), reason: "forbidden_address" },
+  {
+    name: "a certificate chain missing its intermediate",
+    probe: err("tls_chain"),
+    reason: "tls_incomplete_chain",
+  },
+  { name: "a redirect to a login page", probe: err("login_wall"), reason: "login_wall" },
+  {
+    name: "a 503 with Retry-After held through retries",
+    probe: { ...err("transient"), status: 503 },
+    reason: "server_busy",
+  },
+  { name: "a body in three stacked encodings", probe: err("hostile_encoding"), reason: "hostile_body" },
+  { name: "a cookie loop seen over all hops", probe: err("cookie_loop"), reason: "cookie_loop" },
   { name: "a malformed URL", probe: err("bad_url"), reason: "bad_url" },
   { name: "too many redirects", probe: err("too_many_redirects"), reason: "too_many_redirects" },
   {

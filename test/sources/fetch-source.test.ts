@@ -3,14 +3,17 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Agent } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHttpClient, type HttpClient } from "../../src/http/client.js";
+import { parseCidrs } from "../../src/http/guard.js";
 import {
+  type FetchListingOptions,
   type FetchListingResult,
   fetchListing,
   parseListing,
   readListingFile,
 } from "../../src/sources/fetch-source.js";
+import { FakeClock } from "../helpers/clock.js";
 
 const fixturePath = (name: string) => new URL(`../fixtures/wiki/${name}`, import.meta.url);
 const fixture = (name: string) => readFileSync(fixturePath(name), "utf8");
@@ -22,7 +25,24 @@ const LAST_MODIFIED = "Sun, 14 Jun 2026 08:21:03 GMT";
 const seenAgents: string[] = [];
 let server: http.Server;
 let base: string;
-let agent: Agent;
+const clients = new Map<number, HttpClient>();
+
+/** One client per headers timeout, allowed onto loopback like POICK_ALLOW_NETS=127.0.0.0/8. */
+function clientFor(timeoutMs: number): HttpClient {
+  let c = clients.get(timeoutMs);
+  if (!c) {
+    c = createHttpClient({
+      userAgent: UA,
+      headersTimeoutMs: timeoutMs,
+      maxBodyBytes: 1_048_576,
+      allowNets: parseCidrs(["127.0.0.0/8"]),
+      clock: new FakeClock(),
+      retries: 0,
+    });
+    clients.set(timeoutMs, c);
+  }
+  return c;
+}
 
 function streamForever(res: http.ServerResponse) {
   res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
@@ -37,6 +57,12 @@ function streamForever(res: http.ServerResponse) {
 }
 
 const routes: Record<string, http.RequestListener> = {
+  ...Object.fromEntries(
+    Array.from({ length: 8 }, (_, n): [string, http.RequestListener] => [
+      `/chain/${n}`,
+      (_req, res) => res.writeHead(302, { location: `/chain/${n + 1}` }).end(),
+    ]),
+  ),
   "/moin/LocalUserGroups": (req, res) => {
     seenAgents.push(req.headers["user-agent"] ?? "");
     if (req.headers["if-none-match"] === ETAG || req.headers["if-modified-since"] === LAST_MODIFIED) {
@@ -105,19 +131,19 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  agent = new Agent({ connections: 8 });
 });
 
 afterAll(async () => {
-  await agent.destroy();
+  await Promise.all([...clients.values()].map((c) => c.close()));
   server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
-const fetchOpts = (extra: Partial<Parameters<typeof fetchListing>[1]> = {}) => ({
-  dispatcher: agent,
-  userAgent: UA,
-  timeoutMs: 2_000,
+const fetchOpts = ({
+  timeoutMs = 2_000,
+  ...extra
+}: Partial<FetchListingOptions> & { timeoutMs?: number } = {}): FetchListingOptions => ({
+  http: clientFor(timeoutMs),
   ...extra,
 });
 const expectError = (res: FetchListingResult): string => {
@@ -197,8 +223,11 @@ describe("fetchListing", () => {
     expect(res).toMatchObject({ kind: "fresh", url: `${base}/moin/LocalUserGroups` });
   });
 
-  it("stops after 5 redirects", async () => {
+  it("stops a redirect loop, and after 5 redirects", async () => {
     expect(expectError(await fetchListing(`${base}/loop`, fetchOpts()))).toBe(
+      "The wiki's redirects go round in a circle. Check the address.",
+    );
+    expect(expectError(await fetchListing(`${base}/chain/0`, fetchOpts()))).toBe(
       "The wiki redirected more than 5 times. Check the address.",
     );
   });
@@ -260,6 +289,8 @@ describe("readListingFile", () => {
     expect(expectError(await readListingFile(join(dir, "nope.html")))).toMatch(/There is no file at/);
     const junk = join(dir, "notes.txt");
     writeFileSync(junk, "just some notes\nnothing else\n");
-    expect(expectError(await readListingFile(junk))).toMatch(/neither an HTML page nor MoinMoin wiki markup/);
+    expect(expectError(await readListingFile(junk))).toMatch(
+      /neither an HTML page, a Markdown page nor MoinMoin wiki markup/,
+    );
   });
 });

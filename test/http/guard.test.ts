@@ -7,7 +7,7 @@ import {
   type LookupAddress,
   type LookupFn,
   parseCidrs,
-} from "../../src/liveness/guard.js";
+} from "../../src/http/guard.js";
 
 /** A base lookup answering from a table; names missing from it fail with `code`. */
 function tableLookup(table: Record<string, string[]>, code = "ENOTFOUND"): LookupFn {
@@ -97,6 +97,13 @@ describe("isForbiddenAddress", () => {
     "64:ff9b::10.0.0.1",
     "64:ff9b::a9fe:a9fe",
     "2002:a00:1::1",
+    "::a00:5",
+    "64:ff9b:1::a00:5",
+    "2001::1",
+    "100::1",
+    "10.0.0",
+    "0x7f.1",
+    "2130706433",
     "not an address",
     "",
   ])("forbids %s", (ip) => {

@@ -1,17 +1,21 @@
 import dns from "node:dns";
 import net from "node:net";
+import ipaddr from "ipaddr.js";
 
 /**
  * Group URLs come from a wiki anyone can edit, so a URL may point at our own
- * machine or network. This module decides which addresses the prober may visit.
+ * machine or network. This module decides which addresses Poick may visit.
+ * Parsing and the special-purpose ranges come from ipaddr.js (kept up to date
+ * with the IANA registries); what stays here is the policy.
  */
+
+type Address = ipaddr.IPv4 | ipaddr.IPv6;
 
 export interface Cidr {
   readonly family: 4 | 6;
-  /** Network address with host bits cleared. */
-  readonly base: bigint;
   readonly prefix: number;
   readonly text: string;
+  readonly network: Address;
 }
 
 export interface LookupAddress {
@@ -41,49 +45,15 @@ export class ForbiddenAddressError extends Error {
   }
 }
 
-interface ParsedIp {
-  family: 4 | 6;
-  value: bigint;
-}
-
-const BITS = { 4: 32, 6: 128 } as const;
-
-function parseIpv4(text: string): bigint | null {
-  if (!net.isIPv4(text)) return null;
-  return text.split(".").reduce((acc, part) => (acc << 8n) | BigInt(Number(part)), 0n);
-}
-
-function parseIpv6(text: string): bigint | null {
-  const bare = text.replace(/%.*$/, "");
-  if (!net.isIPv6(bare)) return null;
-  let groups = bare;
-  const v4Tail = /(\d+\.\d+\.\d+\.\d+)$/.exec(bare);
-  if (v4Tail) {
-    const v4 = parseIpv4(v4Tail[1] as string);
-    if (v4 === null) return null;
-    groups = `${bare.slice(0, -v4Tail[1]!.length)}${(v4 >> 16n).toString(16)}:${(v4 & 0xffffn).toString(16)}`;
+/** Strict parsing: net.isIP refuses the short and octal forms ("10.0.0", "0x7f.1") that ipaddr.js accepts. */
+function parseIp(text: string): Address | null {
+  const bare = text.replace(/^\[(.*)\]$/, "$1");
+  if (!net.isIP(bare)) return null;
+  try {
+    return ipaddr.parse(bare);
+  } catch {
+    return null;
   }
-  const [head = "", tail] = groups.split("::");
-  const headParts = head ? head.split(":") : [];
-  const tailParts = tail === undefined ? [] : tail ? tail.split(":") : [];
-  const missing = 8 - headParts.length - tailParts.length;
-  const parts = tail === undefined ? headParts : [...headParts, ...Array(missing).fill("0"), ...tailParts];
-  if (parts.length !== 8) return null;
-  return parts.reduce((acc, part) => (acc << 16n) | BigInt(Number.parseInt(part, 16)), 0n);
-}
-
-function parseIp(text: string): ParsedIp | null {
-  const unbracketed = text.replace(/^\[(.*)\]$/, "$1");
-  const v4 = parseIpv4(unbracketed);
-  if (v4 !== null) return { family: 4, value: v4 };
-  const v6 = parseIpv6(unbracketed);
-  if (v6 !== null) return { family: 6, value: v6 };
-  return null;
-}
-
-function mask(family: 4 | 6, prefix: number): bigint {
-  const bits = BITS[family];
-  return ((1n << BigInt(bits)) - 1n) ^ ((1n << BigInt(bits - prefix)) - 1n);
 }
 
 function cidr(text: string): Cidr | null {
@@ -91,9 +61,10 @@ function cidr(text: string): Cidr | null {
   if (!m) return null;
   const ip = parseIp(m[1] as string);
   if (!ip) return null;
-  const prefix = m[2] === undefined ? BITS[ip.family] : Number(m[2]);
-  if (prefix > BITS[ip.family]) return null;
-  return { family: ip.family, base: ip.value & mask(ip.family, prefix), prefix, text: text.trim() };
+  const bits = ip.kind() === "ipv4" ? 32 : 128;
+  const prefix = m[2] === undefined ? bits : Number(m[2]);
+  if (prefix > bits) return null;
+  return { family: bits === 32 ? 4 : 6, prefix, network: ip, text: text.trim() };
 }
 
 /** Parses entries like `127.0.0.0/8`, `fd00::/8` or a bare address; throws naming the first bad entry. */
@@ -107,63 +78,39 @@ export function parseCidrs(list: readonly string[]): Cidr[] {
   });
 }
 
-function contains(range: Cidr, ip: ParsedIp): boolean {
-  return range.family === ip.family && (ip.value & mask(ip.family, range.prefix)) === range.base;
+function contains(range: Cidr, ip: Address): boolean {
+  return ip.kind() === range.network.kind() && ip.match(range.network, range.prefix);
 }
 
-const FORBIDDEN_V4 = parseCidrs([
-  "0.0.0.0/8", // unspecified / "this network"
-  "10.0.0.0/8",
-  "100.64.0.0/10", // carrier-grade NAT
-  "127.0.0.0/8",
-  "169.254.0.0/16",
-  "172.16.0.0/12",
-  "192.0.0.0/24",
-  "192.0.2.0/24",
-  "192.88.99.0/24", // deprecated 6to4 relays
-  "192.168.0.0/16",
-  "198.18.0.0/15",
-  "198.51.100.0/24",
-  "203.0.113.0/24",
-  "224.0.0.0/4",
-  "240.0.0.0/4", // reserved, includes 255.255.255.255
-]);
+/** ipaddr.js calls everything outside its special-purpose table "unicast"; only that is public. */
+const PUBLIC_RANGE = "unicast";
+/** The deprecated IPv4-compatible form (::a.b.c.d) is "unicast" to ipaddr.js but never a real host. */
+const EXTRA_FORBIDDEN = parseCidrs(["::/96"]);
 
-const FORBIDDEN_V6 = parseCidrs([
-  "::/96", // unspecified, loopback and the deprecated IPv4-compatible form
-  "64:ff9b:1::/48", // local-use NAT64
-  "100::/64", // discard
-  "2001:db8::/32",
-  "fc00::/7",
-  "fe80::/10",
-  "fec0::/10", // deprecated site-local
-  "ff00::/8",
-]);
-
-/** IPv6 ranges that carry an IPv4 address; the IPv4 address is what gets judged. */
-const EMBEDDING_V4: readonly { range: Cidr; shift: bigint }[] = [
-  { range: parseCidrs(["::ffff:0:0/96"])[0]!, shift: 0n }, // IPv4-mapped
-  { range: parseCidrs(["64:ff9b::/96"])[0]!, shift: 0n }, // NAT64
-  { range: parseCidrs(["2002::/16"])[0]!, shift: 80n }, // 6to4
-];
-
-function embeddedIpv4(ip: ParsedIp): ParsedIp | null {
-  if (ip.family !== 6) return null;
-  for (const { range, shift } of EMBEDDING_V4) {
-    if (contains(range, ip)) return { family: 4, value: (ip.value >> shift) & 0xffffffffn };
+/** IPv6 ranges that carry an IPv4 address: the IPv4 address is what gets judged. */
+function embeddedIpv4(ip: Address): ipaddr.IPv4 | null {
+  if (ip.kind() !== "ipv6") return null;
+  const v6 = ip as ipaddr.IPv6;
+  const bytes = v6.toByteArray();
+  const range = v6.range();
+  // IPv4-mapped, SIIT (RFC 6145) and the well-known NAT64 prefix carry it in the last 32 bits.
+  if (range === "ipv4Mapped" || range === "rfc6145" || (range === "rfc6052" && v6.match(NAT64, 96))) {
+    return new ipaddr.IPv4(bytes.slice(12, 16));
   }
+  if (range === "6to4") return new ipaddr.IPv4(bytes.slice(2, 6));
   return null;
 }
+const NAT64 = ipaddr.IPv6.parse("64:ff9b::");
 
-function isForbiddenParsed(ip: ParsedIp, allow: readonly Cidr[]): boolean {
+function isForbiddenParsed(ip: Address, allow: readonly Cidr[]): boolean {
   if (allow.some((range) => contains(range, ip))) return false;
   const inner = embeddedIpv4(ip);
   if (inner) return isForbiddenParsed(inner, allow);
-  const forbidden = ip.family === 4 ? FORBIDDEN_V4 : FORBIDDEN_V6;
-  return forbidden.some((net) => contains(net, ip));
+  if (EXTRA_FORBIDDEN.some((range) => contains(range, ip))) return true;
+  return ip.range() !== PUBLIC_RANGE;
 }
 
-/** True when the prober must not connect to `ip`. Anything that is not an IP address is forbidden. */
+/** True when Poick must not connect to `ip`. Anything that is not an IP address is forbidden. */
 export function isForbiddenAddress(ip: string, allow: readonly Cidr[]): boolean {
   const parsed = parseIp(ip);
   if (!parsed) return true;

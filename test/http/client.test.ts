@@ -3,16 +3,12 @@ import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LookupFn, parseCidrs } from "../../src/liveness/guard.js";
-import { HostLimiter } from "../../src/liveness/limiter.js";
-import {
-  bypassesProxy,
-  createProber,
-  decodeText,
-  fetchText,
-  type ProbeOptions,
-  type Prober,
-} from "../../src/liveness/probe.js";
+import { decodeText } from "../../src/http/charset.js";
+import { createHttpClient, type HttpClientOptions } from "../../src/http/client.js";
+import { type LookupFn, parseCidrs } from "../../src/http/guard.js";
+import { HostLimiter } from "../../src/http/limiter.js";
+import { bypassesProxy } from "../../src/http/proxy.js";
+import { createProber, fetchText, type Prober } from "../../src/liveness/probe.js";
 import { FakeClock } from "../helpers/clock.js";
 import { startForwardProxy, startTestWeb, type TestWeb } from "../helpers/web.js";
 
@@ -21,23 +17,25 @@ const POLISH = "Zażółć gęślą jaźń - Śląsk, Łódź, Źródło, Żół
 const MB = 1_048_576;
 
 let web: TestWeb;
-const probers: Prober[] = [];
+const clients: { close(): Promise<void> }[] = [];
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-function prober(over: Partial<ProbeOptions> = {}): Prober {
-  const p = createProber({
+/** A prober over a fresh HTTP client; `timeoutMs` is the headers timeout. */
+function prober(over: Partial<HttpClientOptions> & { timeoutMs?: number } = {}): Prober {
+  const { timeoutMs = 2_000, ...rest } = over;
+  const client = createHttpClient({
     userAgent: "PoickTest/1.0 (+https://example.org/poick)",
-    timeoutMs: 2_000,
+    headersTimeoutMs: timeoutMs,
     maxBodyBytes: MB,
     allowNets: LOOPBACK,
     lookup: web.lookup,
     clock: new FakeClock(),
     retries: 0,
     backoffMs: [20, 40],
-    ...over,
+    ...rest,
   });
-  probers.push(p);
-  return p;
+  clients.push(client);
+  return createProber(client);
 }
 
 /** Encodes text in a single-byte legacy charset by inverting its decoder. */
@@ -125,7 +123,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(probers.map((p) => p.close()));
+  await Promise.all(clients.map((c) => c.close()));
   await web?.close();
 });
 
@@ -454,9 +452,10 @@ describe("probe: TLS", () => {
     expect(r.body).toBe("secure page");
   });
 
-  it("reports tls without the CA, and does not retry", async () => {
+  it("reports an untrusted issuer as tls_chain without the CA, and does not retry", async () => {
+    // The test web sends its leaf alone: without its CA this is what a missing intermediate looks like.
     const r = await prober({ retries: 2 }).probe(web.url("secure.poick.test", "/", { https: true }));
-    expect(r.error?.code).toBe("tls");
+    expect(r.error?.code).toBe("tls_chain");
     expect(r.attempts).toBe(1);
   });
 
@@ -607,7 +606,11 @@ describe("probe: politeness and proxies", () => {
       expect(ok.body).toBe("tunnelled");
       expect(proxy.requests).toEqual([`CONNECT tunnel.poick.test:${web.httpsPort}`]);
       const untrusted = await prober({ proxy: { https: proxy.url } }).probe(target);
-      expect(untrusted.error?.code).toBe("tls");
+      expect(untrusted.error?.code).toBe("tls_chain");
+      const wrongName = await prober({ ca: web.ca, proxy: { https: proxy.url } }).probe(
+        web.url("wrongname.test", "/", { https: true }),
+      );
+      expect(wrongName.error?.code).toBe("tls");
     } finally {
       await proxy.close();
     }

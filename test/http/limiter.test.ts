@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { describe, expect, it } from "vitest";
-import { HostLimiter } from "../../src/liveness/limiter.js";
+import { HostLimiter } from "../../src/http/limiter.js";
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
