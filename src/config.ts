@@ -15,6 +15,12 @@ export interface Config {
     readonly guildId: string | undefined;
     readonly apiUrl: string | undefined;
     readonly registerOnStart: boolean;
+    /** POICK_SHARDS: run this many shards (or Discord's recommendation, "auto") under a ShardingManager. */
+    readonly shards: number | "auto" | null;
+    /** Set in a shard started by the manager (discord.js marks its children with SHARDING_MANAGER). */
+    readonly isShard: boolean;
+    /** A leader that stops renewing is replaced after this long (POICK_LEADER_TTL_MS). */
+    readonly leaderTtlMs: number;
   };
   readonly scan: {
     readonly deadAfterChecks: number;
@@ -142,6 +148,15 @@ function httpUrl(env: Env, name: string, fallback: string | undefined): string |
   return v;
 }
 
+function shards(env: Env): number | "auto" | null {
+  const raw = str(env, "POICK_SHARDS");
+  if (raw === undefined || raw === "" || raw === "0") return null;
+  if (raw.toLowerCase() === "auto") return "auto";
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 1000)
+    throw new ConfigError(`POICK_SHARDS must be "auto" or a number of shards from 1 to 1000, got "${raw}".`);
+  return Number(raw);
+}
+
 /** Builds the config from an environment; `.env` values fill in what the environment lacks. */
 export function loadConfig(env: Env = process.env, dotEnvPath: string | null = ".env"): Readonly<Config> {
   let merged: Env = env;
@@ -161,6 +176,9 @@ export function loadConfig(env: Env = process.env, dotEnvPath: string | null = "
       apiUrl: httpUrl(e, "DISCORD_API_URL", undefined)?.replace(/\/+$/, ""),
       // Bulk overwrite is idempotent, so registering at every start is safe and saves a step.
       registerOnStart: bool(e, "POICK_REGISTER_ON_START", true),
+      shards: shards(e),
+      isShard: e.SHARDING_MANAGER === "true",
+      leaderTtlMs: int(e, "POICK_LEADER_TTL_MS", 45_000, 1000, 600_000),
     }),
     scan: Object.freeze({
       deadAfterChecks: int(e, "POICK_DEAD_AFTER_CHECKS", 3, 1, 100),

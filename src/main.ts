@@ -6,8 +6,11 @@ import { hasAnyGroup } from "./db/groups.js";
 import { createBot } from "./discord/client.js";
 import { registerCommands } from "./discord/register.js";
 import { RestNotifier } from "./discord/rest-notifier.js";
+import { runShards } from "./discord/shards.js";
 import { startDispatcher } from "./jobs/dispatch.js";
+import { startLeadership } from "./jobs/leader.js";
 import { startScheduler } from "./jobs/scheduler.js";
+import { createLogger } from "./logger.js";
 
 const NO_TOKEN = `Poick can't start the Discord bot: DISCORD_TOKEN is not set.
 
@@ -28,6 +31,19 @@ async function main(config: Readonly<Config>): Promise<void> {
     process.exitCode = 2;
     return;
   }
+  if (config.discord.shards !== null && !config.discord.isShard) {
+    // This process only supervises the shards; each shard runs the code below.
+    const logger = createLogger(config.logLevel, [token]);
+    const manager = await runShards(config, process.argv[1] as string, logger);
+    const stop = () => {
+      for (const shard of manager.shards.values()) shard.kill();
+      process.exit(0);
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+    return;
+  }
+
   const app = await createApp(config);
   const { db, clock, logger, jobs } = app;
   // Build the city index before Discord can ask: a first /pug near must not wait ~2 s for it.
@@ -37,28 +53,64 @@ async function main(config: Readonly<Config>): Promise<void> {
     "database ready",
   );
 
-  // Delivers what any process queued (this bot's jobs at once, a `poick scan` from cron within the interval).
-  const dispatcher = startDispatcher(
-    { db, clock, logger, notifier: new RestNotifier({ token, api: config.discord.apiUrl }) },
-    { intervalMs: config.dispatch.intervalMs, leaseMs: config.dispatch.leaseMs },
-  );
-  jobs.onQueued(() => dispatcher.kick());
+  // A fresh database: read the wiki and check the groups once, in the background (the leader does it).
+  const firstRun = () =>
+    void (async () => {
+      if (await hasAnyGroup(db)) return;
+      const s = await jobs.sync();
+      logger.info({ outcome: s.kind }, "first sync");
+      if (s.kind === "synced") await jobs.scanAll();
+    })().catch((err) => logger.error({ err }, "first sync failed"));
 
-  const scheduler = startScheduler(
-    [
-      { name: "sync", cron: config.schedule.syncCron, run: () => jobs.sync() },
-      { name: "scan", cron: config.schedule.scanCron, run: () => jobs.scanAll() },
-      { name: "digest", cron: config.schedule.digestCron, run: () => jobs.digest() },
-    ],
-    { timezone: config.schedule.timezone, logger },
+  // The schedule and the alert dispatcher run in exactly one process among all that share the
+  // database (shards, or several bots on one PostgreSQL): the leader. Another takes over when it dies.
+  const notifier = new RestNotifier({ token, api: config.discord.apiUrl });
+  let background: { stop(): Promise<void> } | null = null;
+  let kick = () => {};
+  jobs.onQueued(() => kick());
+  const leadership = startLeadership(
+    { db, clock, logger },
+    {
+      ttlMs: config.discord.leaderTtlMs,
+      onGain: () => {
+        // Delivers what any process queued (this bot's jobs at once, a `poick scan` from cron within the interval).
+        const dispatcher = startDispatcher(
+          { db, clock, logger, notifier },
+          { intervalMs: config.dispatch.intervalMs, leaseMs: config.dispatch.leaseMs },
+        );
+        const scheduler = startScheduler(
+          [
+            { name: "sync", cron: config.schedule.syncCron, run: () => jobs.sync() },
+            { name: "scan", cron: config.schedule.scanCron, run: () => jobs.scanAll() },
+            { name: "digest", cron: config.schedule.digestCron, run: () => jobs.digest() },
+          ],
+          { timezone: config.schedule.timezone, logger },
+        );
+        jobs.setSchedule((job) => scheduler.nextRun(job));
+        kick = () => dispatcher.kick();
+        background = {
+          async stop() {
+            kick = () => {};
+            jobs.setSchedule(() => null);
+            await scheduler.stop();
+            await dispatcher.stop();
+          },
+        };
+        firstRun();
+      },
+      onLose: async () => {
+        await background?.stop();
+        background = null;
+      },
+    },
   );
-  jobs.setSchedule((job) => scheduler.nextRun(job));
 
   const client = createBot(app, { token, apiUrl: config.discord.apiUrl });
 
   if (config.discord.registerOnStart || process.argv.includes("--register")) {
     // The application id comes from the config or, failing that, from Discord's READY.
     client.once(Events.ClientReady, (ready) => {
+      if (ready.shard && !ready.shard.ids.includes(0)) return; // one shard registers for all
       const id = appId ?? ready.application.id;
       registerCommands({ token, appId: id, guildId: config.discord.guildId, apiUrl: config.discord.apiUrl })
         .then((r) => logger.info(r, "slash commands registered"))
@@ -76,8 +128,7 @@ async function main(config: Readonly<Config>): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "shutting down");
-    await scheduler.stop();
-    await dispatcher.stop();
+    await leadership.stop();
     await client.destroy();
     await app.close();
     process.exit(code);
@@ -98,15 +149,6 @@ async function main(config: Readonly<Config>): Promise<void> {
     );
     await shutdown("login-failed", 1);
     return;
-  }
-
-  // A fresh database: read the wiki and check the groups once, in the background.
-  if (!(await hasAnyGroup(db))) {
-    void (async () => {
-      const s = await jobs.sync();
-      logger.info({ outcome: s.kind }, "first sync");
-      if (s.kind === "synced") await jobs.scanAll();
-    })().catch((err) => logger.error({ err }, "first sync failed"));
   }
 }
 

@@ -281,6 +281,8 @@ export interface FakeDiscordOptions {
   botUsername?: string;
   /** `application.flags` in READY. */
   applicationFlags?: number;
+  /** `shards` in GET /gateway/bot (what ShardingManager's "auto" follows). Default 1. */
+  recommendedShards?: number;
 }
 
 export interface FakeDiscord {
@@ -2000,7 +2002,7 @@ export async function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<F
   const gatewayBot = (): Reply =>
     ok({
       url: gatewayUrl,
-      shards: 1,
+      shards: opts.recommendedShards ?? 1,
       session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 },
     });
 
