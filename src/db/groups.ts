@@ -1,7 +1,7 @@
-import { distanceKm } from "../geo/distance.js";
 import { type Db, writeTransaction } from "./connect.js";
 import type { GroupRow, NewGroup, Status } from "./schema.js";
 import { groupSearchKey, searchText } from "./search-key.js";
+import { nearestGroup } from "./spatial.js";
 
 export async function getSource(db: Db, id: string) {
   return db.selectFrom("sources").selectAll().where("id", "=", id).executeTakeFirst();
@@ -181,19 +181,6 @@ export async function countByStatus(
   return rows.map((r) => ({ status: r.status, count: Number(r.count) }));
 }
 
-/** Groups inside a lat/lon bounding box (pre-filter for distance queries). */
-export async function groupsInBox(
-  db: Db,
-  box: { minLat: number; maxLat: number; minLon: number; maxLon: number } | null,
-): Promise<GroupRow[]> {
-  let q = db.selectFrom("groups").selectAll().where("removed_at", "is", null).where("lat", "is not", null);
-  if (box) {
-    q = q.where("lat", ">=", box.minLat).where("lat", "<=", box.maxLat);
-    if (box.minLon <= box.maxLon) q = q.where("lon", ">=", box.minLon).where("lon", "<=", box.maxLon);
-  }
-  return q.execute();
-}
-
 export async function hasAnyGroup(db: Db): Promise<boolean> {
   return (await db.selectFrom("groups").select("id").limit(1).executeTakeFirst()) !== undefined;
 }
@@ -227,21 +214,8 @@ export async function nearestAliveGroup(
 ): Promise<NearestAliveGroup | null> {
   const { lat, lon } = from;
   if (lat === null || lon === null) return null;
-  const rows = await db
-    .selectFrom("groups")
-    .select(["id", "name", "url", "city", "lat", "lon"])
-    .where("removed_at", "is", null)
-    .where("status", "=", "alive")
-    .where("lat", "is not", null)
-    .where("lon", "is not", null)
-    .where("id", "!=", from.excludeId ?? "")
-    .execute();
-  let best: NearestAliveGroup | null = null;
-  for (const r of rows) {
-    const d = distanceKm(lat, lon, r.lat as number, r.lon as number);
-    if (!best || d < best.distanceKm || (d === best.distanceKm && r.name < best.name)) {
-      best = { id: r.id, name: r.name, url: r.url, city: r.city, distanceKm: d };
-    }
-  }
-  return best;
+  const n = await nearestGroup(db, { lat, lon }, { aliveOnly: true, excludeId: from.excludeId });
+  return n
+    ? { id: n.group.id, name: n.group.name, url: n.group.url, city: n.group.city, distanceKm: n.distanceKm }
+    : null;
 }
