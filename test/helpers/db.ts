@@ -1,22 +1,70 @@
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import pg from "pg";
 import { afterEach } from "vitest";
 import { type Db, openDatabase } from "../../src/db/connect.js";
+import { TEMPLATE_DATABASE, withDatabaseName } from "./pg-template.js";
+
+/**
+ * Where the suite's databases live: with DATABASE_URL set (npm run test:pg, CI's second run), each test
+ * gets a fresh PostgreSQL database, copied from a migrated template (see pg-template.ts); otherwise a
+ * fresh SQLite file in a temp folder. Either way with the real migrations, and removed after the test.
+ */
+export const serverUrl: string | undefined = process.env.DATABASE_URL || undefined;
+export const onPostgres = serverUrl !== undefined;
+export const dialectName = onPostgres ? "PostgreSQL" : "SQLite";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()?.();
 });
 
-/** A real SQLite file in a temp folder with the real migrations; removed after the test. */
-export async function tempDb(): Promise<{ db: Db; path: string; dir: string }> {
+export interface TestDatabase {
+  /** What openDatabase takes: a SQLite file path or a postgres:// URL. */
+  location: string;
+  /** A temp folder for the test's other files (removed with the database). */
+  dir: string;
+  /** The environment a Poick process (CLI, bot) needs to use this database. */
+  env: Record<string, string>;
+}
+
+/** A fresh, empty (not yet migrated) database location, removed after the test; for tests that start Poick themselves. */
+export async function newDatabase(): Promise<TestDatabase> {
   const dir = mkdtempSync(join(tmpdir(), "poick-test-"));
-  const path = join(dir, "poick.db");
-  const db = await openDatabase(path);
+  if (!serverUrl) {
+    const location = join(dir, "poick.db");
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    return { location, dir, env: { POICK_DB: location } };
+  }
+  const name = `poick_t_${process.pid}_${randomBytes(4).toString("hex")}`;
+  await adminQuery(`create database ${name} template ${TEMPLATE_DATABASE}`);
+  cleanups.push(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await adminQuery(`drop database if exists ${name} with (force)`);
+  });
+  const location = withDatabaseName(serverUrl, name);
+  return { location, dir, env: { DATABASE_URL: location } };
+}
+
+/** A fresh database with the real migrations, open; closed and removed after the test. */
+export async function tempDb(): Promise<{ db: Db; path: string; dir: string; env: Record<string, string> }> {
+  const t = await newDatabase();
+  const db = await openDatabase(t.location);
+  // Runs before the database is dropped (cleanups run last-in, first-out).
   cleanups.push(async () => {
     await db.destroy();
-    rmSync(dir, { recursive: true, force: true });
   });
-  return { db, path, dir };
+  return { db, path: t.location, dir: t.dir, env: t.env };
+}
+
+async function adminQuery(text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
 }
