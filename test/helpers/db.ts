@@ -30,22 +30,42 @@ export interface TestDatabase {
   env: Record<string, string>;
 }
 
-/** A fresh, empty (not yet migrated) database location, removed after the test; for tests that start Poick themselves. */
-export async function newDatabase(): Promise<TestDatabase> {
-  const dir = mkdtempSync(join(tmpdir(), "poick-test-"));
+/**
+ * A fresh, empty database location that lives until `remove()` (for a whole test file: call it in afterAll).
+ * Nothing is migrated yet on SQLite; on PostgreSQL it is a copy of the migrated template.
+ */
+export async function createTestDatabase(
+  prefix = "poick-test-",
+): Promise<TestDatabase & { remove: () => Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
   if (!serverUrl) {
     const location = join(dir, "poick.db");
-    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
-    return { location, dir, env: { POICK_DB: location } };
+    return {
+      location,
+      dir,
+      env: { POICK_DB: location },
+      remove: async () => rmSync(dir, { recursive: true, force: true }),
+    };
   }
   const name = `poick_t_${process.pid}_${randomBytes(4).toString("hex")}`;
   await adminQuery(`create database ${name} template ${TEMPLATE_DATABASE}`);
-  cleanups.push(async () => {
-    rmSync(dir, { recursive: true, force: true });
-    await adminQuery(`drop database if exists ${name} with (force)`);
-  });
   const location = withDatabaseName(serverUrl, name);
-  return { location, dir, env: { DATABASE_URL: location } };
+  return {
+    location,
+    dir,
+    env: { DATABASE_URL: location },
+    remove: async () => {
+      rmSync(dir, { recursive: true, force: true });
+      await adminQuery(`drop database if exists ${name} with (force)`);
+    },
+  };
+}
+
+/** Like createTestDatabase, removed after the current test. */
+export async function newDatabase(): Promise<TestDatabase> {
+  const { remove, ...t } = await createTestDatabase();
+  cleanups.push(remove);
+  return t;
 }
 
 /** A fresh database with the real migrations, open; closed and removed after the test. */
