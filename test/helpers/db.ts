@@ -88,3 +88,18 @@ async function adminQuery(text: string): Promise<void> {
     await client.end();
   }
 }
+
+/**
+ * A fresh SQLite database whatever DATABASE_URL says: for tests of SQLite-only features (backups) and of
+ * copies from SQLite to the suite's database.
+ */
+export async function tempSqliteDb(): Promise<{ db: Db; path: string; dir: string }> {
+  const dir = mkdtempSync(join(tmpdir(), "poick-sqlite-"));
+  const path = join(dir, "poick.db");
+  const db = await openDatabase(path);
+  cleanups.push(async () => {
+    await db.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { db, path, dir };
+}
