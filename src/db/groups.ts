@@ -59,6 +59,9 @@ export async function findGroups(db: Db, query: string, limit = 25): Promise<Gro
     .map((x) => x.g);
 }
 
+/** Rows per INSERT: ~30 columns each stays under SQLite's 32,766 and PostgreSQL's 65,535 parameters. */
+const INSERT_ROWS = 500;
+
 export interface SyncWrite {
   sourceId: string;
   sourceUrl: string;
@@ -105,42 +108,66 @@ export async function applySync(
       .execute();
 
     const firstSync = !(await trx.selectFrom("groups").select("id").limit(1).executeTakeFirst());
-    const existing = await trx
+    const existing = (await trx
       .selectFrom("groups")
-      .select(["id", "normalized_url", "removed_at"])
+      .selectAll()
       .where("source_id", "=", w.sourceId)
-      .execute();
+      .execute()) as GroupRow[];
     const byUrl = new Map(existing.map((g) => [g.normalized_url, g]));
     const seen = new Set<string>();
     const added: string[] = [];
     const restored: string[] = [];
     let updated = 0;
+    const fresh: NewGroup[] = [];
+    const unchanged: string[] = [];
 
     for (const g of w.upserts) {
       seen.add(g.normalized_url);
       const prev = byUrl.get(g.normalized_url);
       if (!prev) {
-        await trx
-          .insertInto("groups")
-          .values({
-            ...g,
-            search_key: groupSearchKey(g),
-            source_id: w.sourceId,
-            first_seen_at: w.now,
-            last_seen_at: w.now,
-          })
-          .execute();
+        fresh.push({
+          ...g,
+          search_key: groupSearchKey(g),
+          source_id: w.sourceId,
+          first_seen_at: w.now,
+          last_seen_at: w.now,
+        });
         added.push(g.id);
         continue;
       }
       const { id: _id, ...fields } = g;
-      await trx
-        .updateTable("groups")
-        .set({ ...fields, search_key: groupSearchKey(g), last_seen_at: w.now, removed_at: null })
-        .where("id", "=", prev.id)
-        .execute();
+      const searchKey = groupSearchKey(g);
+      const same =
+        !prev.removed_at &&
+        prev.search_key === searchKey &&
+        Object.entries(fields).every(([k, v]) => prev[k as keyof GroupRow] === v);
+      if (same) {
+        unchanged.push(prev.id);
+      } else {
+        await trx
+          .updateTable("groups")
+          .set({ ...fields, search_key: searchKey, last_seen_at: w.now, removed_at: null })
+          .where("id", "=", prev.id)
+          .execute();
+      }
       if (prev.removed_at) restored.push(prev.id);
       updated++;
+    }
+    // Most of a re-sync is groups that didn't change: one UPDATE per batch of them, not one per group.
+    for (let i = 0; i < unchanged.length; i += INSERT_ROWS) {
+      await trx
+        .updateTable("groups")
+        .set({ last_seen_at: w.now })
+        .where("id", "in", unchanged.slice(i, i + INSERT_ROWS))
+        .execute();
+    }
+
+    // New groups in multi-row INSERTs: a first sync of 100,000 groups was 100,000 statements.
+    for (let i = 0; i < fresh.length; i += INSERT_ROWS) {
+      await trx
+        .insertInto("groups")
+        .values(fresh.slice(i, i + INSERT_ROWS))
+        .execute();
     }
 
     const removed = existing.filter((g) => !seen.has(g.normalized_url) && !g.removed_at).map((g) => g.id);
