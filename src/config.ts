@@ -146,7 +146,9 @@ function httpUrl(env: Env, name: string, fallback: string | undefined): string |
 function databaseUrl(env: Env): string | undefined {
   const v = str(env, "DATABASE_URL");
   if (v !== undefined && !/^postgres(ql)?:\/\/./i.test(v)) {
-    throw new ConfigError(`DATABASE_URL must be a postgres:// URL, got "${v.replace(/:[^:@/]*@/, ":***@")}".`);
+    throw new ConfigError(
+      `DATABASE_URL must be a postgres:// URL, got "${v.replace(/:[^:@/]*@/, ":***@")}".`,
+    );
   }
   return v;
 }

@@ -28,7 +28,10 @@ export async function tryAcquireLock(
           // No row when we looked: someone inserted meanwhile, so it's theirs.
           .where((eb) =>
             row
-              ? eb.and([eb("job_locks.holder", "=", row.holder), eb("job_locks.expires_at", "=", row.expires_at)])
+              ? eb.and([
+                  eb("job_locks.holder", "=", row.holder),
+                  eb("job_locks.expires_at", "=", row.expires_at),
+                ])
               : eb.lit(false),
           ),
       )

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Db } from "../../src/db/connect.js";
-import { enqueueAlert, upsertGuildAlerts } from "../../src/db/outbox.js";
+import { upsertGuildAlerts } from "../../src/db/guild-settings.js";
+import { enqueueAlert } from "../../src/db/outbox.js";
 import { nearestGroup } from "../../src/db/spatial.js";
 import { copyDatabase, verifyCopy } from "../../src/jobs/migrate-to.js";
 import { dialectName, tempDb, tempSqliteDb } from "../helpers/db.js";
