@@ -2,8 +2,10 @@
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type App, createApp } from "./app.js";
+import { backupVerb } from "./cli/backup.js";
 import { infoVerb } from "./cli/info.js";
 import { listVerb } from "./cli/list.js";
+import { migrateToVerb } from "./cli/migrate-to.js";
 import { nearVerb } from "./cli/near.js";
 import { registerVerb } from "./cli/register.js";
 import { scanVerb } from "./cli/scan.js";
@@ -24,6 +26,8 @@ export const VERBS: readonly Verb[] = [
   infoVerb,
   statsVerb,
   registerVerb,
+  backupVerb,
+  migrateToVerb,
 ];
 
 const MAIN_HELP = `poick — finds the Python user groups that are still alive.
@@ -37,7 +41,8 @@ Options for every command:
   --json      machine-readable output
   --help      help for a command
 
-Settings come from the environment or a .env file (POICK_DB, default ./data/poick.db).
+Settings come from the environment or a .env file (POICK_DB, default ./data/poick.db;
+DATABASE_URL=postgres://... for PostgreSQL).
 See the README for all of them.`;
 
 /** The `poick` command line: config once, the one application, then a verb. Returns the exit status. */

@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
  * working directory). Nothing else in the code base touches `process.env`.
  */
 export interface Config {
+  /** The SQLite file (POICK_DB), or a postgres:// URL when DATABASE_URL is set (it wins). */
   readonly dbPath: string;
   readonly logLevel: string;
   readonly wikiUrl: string;
@@ -157,6 +158,16 @@ function shards(env: Env): number | "auto" | null {
   return Number(raw);
 }
 
+function databaseUrl(env: Env): string | undefined {
+  const v = str(env, "DATABASE_URL");
+  if (v !== undefined && !/^postgres(ql)?:\/\/./i.test(v)) {
+    throw new ConfigError(
+      `DATABASE_URL must be a postgres:// URL, got "${v.replace(/:[^:@/]*@/, ":***@")}".`,
+    );
+  }
+  return v;
+}
+
 /** Builds the config from an environment; `.env` values fill in what the environment lacks. */
 export function loadConfig(env: Env = process.env, dotEnvPath: string | null = ".env"): Readonly<Config> {
   let merged: Env = env;
@@ -165,7 +176,7 @@ export function loadConfig(env: Env = process.env, dotEnvPath: string | null = "
   }
   const e = merged;
   const config: Config = {
-    dbPath: str(e, "POICK_DB") ?? "./data/poick.db",
+    dbPath: databaseUrl(e) ?? str(e, "POICK_DB") ?? "./data/poick.db",
     logLevel: str(e, "POICK_LOG_LEVEL") ?? "info",
     wikiUrl: httpUrl(e, "POICK_WIKI_URL", DEFAULT_WIKI_URL) as string,
     userAgent: str(e, "POICK_USER_AGENT") ?? `Poick/0.1 (+${HOMEPAGE}; user group liveness checker)`,

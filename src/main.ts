@@ -1,6 +1,7 @@
 import { Events } from "discord.js";
 import { createApp } from "./app.js";
 import { type Config, ConfigError, loadConfig } from "./config.js";
+import { describeDatabase } from "./db/connect.js";
 import { ensureGazetteer } from "./db/gazetteer.js";
 import { hasAnyGroup } from "./db/groups.js";
 import { createBot } from "./discord/client.js";
@@ -49,7 +50,11 @@ async function main(config: Readonly<Config>): Promise<void> {
   // Build the city index before Discord can ask: a first /pug near must not wait ~2 s for it.
   const gazetteer = await ensureGazetteer(db);
   logger.info(
-    { db: config.dbPath, cities: gazetteer.cities, builtMs: gazetteer.built ? gazetteer.ms : 0 },
+    {
+      db: describeDatabase(config.dbPath),
+      cities: gazetteer.cities,
+      builtMs: gazetteer.built ? gazetteer.ms : 0,
+    },
     "database ready",
   );
 

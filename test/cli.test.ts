@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli } from "./helpers/cli.js";
+import { createTestDatabase, newDatabase, type TestDatabase } from "./helpers/db.js";
 
 const FIX = join(import.meta.dirname, "fixtures/wiki");
 const HTML = join(FIX, "LocalUserGroups.html");
@@ -31,8 +31,18 @@ interface GroupJson {
   distance_km?: number;
 }
 
-const dir = mkdtempSync(join(tmpdir(), "poick-cli-"));
-const env = { POICK_DB: join(dir, "poick.db") };
+// One database for the file (synced once, below); tests that need their own take newDatabase().
+let main: TestDatabase & { remove: () => Promise<void> };
+let dir = "";
+let env: Record<string, string> = {};
+beforeAll(async () => {
+  main = await createTestDatabase("poick-cli-");
+  dir = main.dir;
+  env = main.env;
+});
+afterAll(async () => {
+  await main?.remove();
+});
 
 describe("poick CLI over the fixture wiki", () => {
   beforeAll(async () => {
@@ -133,7 +143,7 @@ describe("poick CLI over the fixture wiki", () => {
 
 describe("sync details", () => {
   it("HTML and raw markup give the same groups and places", async () => {
-    const e2 = { POICK_DB: join(dir, "raw.db") };
+    const e2 = (await newDatabase()).env;
     expect((await cli(["sync", "--source", RAW], e2)).code).toBe(0);
     const raw = (await cli(["list", "--json"], e2)).json<GroupJson[]>();
     const html = (await cli(["list", "--json"], env)).json<GroupJson[]>();
@@ -143,7 +153,7 @@ describe("sync details", () => {
   }, 60_000);
 
   it("groups that leave the page are marked removed, never deleted, and come back", async () => {
-    const e3 = { POICK_DB: join(dir, "removed.db") };
+    const e3 = (await newDatabase()).env;
     await cli(["sync", "--source", RAW], e3);
     const page = readFileSync(RAW, "utf8").replace(/^.*PyHD.*$/m, "");
     const edited = join(dir, "edited.raw.txt");
@@ -179,8 +189,9 @@ describe("sync details", () => {
 
     it("sends a Poick User-Agent and uses the ETag so an unchanged page costs nothing", async () => {
       // The sync goes through the same HTTP module as scans: loopback only when allowed.
-      const e4 = { POICK_DB: join(dir, "http.db"), POICK_ALLOW_NETS: "127.0.0.0/8" };
-      const refused = await cli(["sync", "--source", url], { POICK_DB: join(dir, "http.db") });
+      const database = (await newDatabase()).env;
+      const e4 = { ...database, POICK_ALLOW_NETS: "127.0.0.0/8" };
+      const refused = await cli(["sync", "--source", url], database);
       expect(refused.code).toBe(1);
       expect(refused.stderr).toMatch(/private network.*POICK_ALLOW_NETS/);
       expect(seen).toHaveLength(0);

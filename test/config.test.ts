@@ -35,6 +35,14 @@ describe("config", () => {
     expect(c.logLevel).toBe("debug");
   });
 
+  it("DATABASE_URL (PostgreSQL) wins over POICK_DB, and must be a postgres:// URL", () => {
+    const url = "postgres://poick:secret@db.example:5432/poick";
+    expect(loadConfig({ POICK_DB: "/tmp/b.db", DATABASE_URL: url }, null).dbPath).toBe(url);
+    expect(loadConfig({ POICK_DB: "/tmp/b.db", DATABASE_URL: "" }, null).dbPath).toBe("/tmp/b.db");
+    expect(() => loadConfig({ DATABASE_URL: "mysql://u:pw@h/db" }, null)).toThrow(/DATABASE_URL/);
+    expect(() => loadConfig({ DATABASE_URL: "mysql://u:pw@h/db" }, null)).not.toThrow(/pw/);
+  });
+
   it("strips a trailing slash from DISCORD_API_URL", () => {
     expect(loadConfig({ DISCORD_API_URL: "http://127.0.0.1:1234/api/" }, null).discord.apiUrl).toBe(
       "http://127.0.0.1:1234/api",

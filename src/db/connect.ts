@@ -2,7 +2,8 @@ import { mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import type SQLiteType from "better-sqlite3";
-import { Kysely, SqliteDialect } from "kysely";
+import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect } from "kysely";
+import pg from "pg";
 import { migrateToLatest } from "./migrate.js";
 import type { Database } from "./schema.js";
 
@@ -27,17 +28,68 @@ function loadSqlite(): typeof SQLiteType {
 
 const SQLite = loadSqlite();
 
-/** Opens (creating if needed) the SQLite file, in WAL mode, and applies pending migrations. */
-export async function openDatabase(path: string): Promise<Db> {
+/** True for a `postgres://` or `postgresql://` URL (DATABASE_URL); anything else is a SQLite file path. */
+export function isPostgresUrl(location: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(location);
+}
+
+/** The database location with any password replaced, fit for a log line. */
+export function describeDatabase(location: string): string {
+  if (!isPostgresUrl(location)) return location;
+  try {
+    const u = new URL(location);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "postgres://(unparsable URL)";
+  }
+}
+
+export type Dialect = "sqlite" | "postgres";
+
+// biome-ignore lint/suspicious/noExplicitAny: any database schema
+export function dialectOf(db: Kysely<any>): Dialect {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? "postgres" : "sqlite";
+}
+
+/**
+ * Opens the database and applies pending migrations: a PostgreSQL server for a `postgres://` URL,
+ * otherwise a SQLite file (created if needed, in WAL mode).
+ */
+export async function openDatabase(location: string): Promise<Db> {
+  const db = isPostgresUrl(location) ? openPostgres(location) : openSqlite(location);
+  try {
+    await migrateToLatest(db);
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+  return db;
+}
+
+// bigint (count(*)) arrives as a string by default; Poick's counts fit a JS number. Per pool, not global.
+const pgTypes = {
+  getTypeParser: ((oid: number, format?: "text" | "binary") =>
+    oid === pg.types.builtins.INT8
+      ? (v: string) => Number(v)
+      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+function openPostgres(url: string): Db {
+  const pool = new pg.Pool({ connectionString: url, max: 10, types: pgTypes });
+  // An idle client that loses its server emits 'error' on the pool; without a listener that ends the process.
+  pool.on("error", () => {});
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+function openSqlite(path: string): Db {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const sqlite = new SQLite(path);
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  await migrateToLatest(db);
-  return db;
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
 }
 
 export { MigrationError, migrateToLatest } from "./migrate.js";

@@ -1,7 +1,7 @@
-import { distanceKm } from "../geo/distance.js";
 import { type Db, writeTransaction } from "./connect.js";
 import type { GroupRow, NewGroup, Status } from "./schema.js";
 import { groupSearchKey, searchText } from "./search-key.js";
+import { nearestGroup } from "./spatial.js";
 
 export async function getSource(db: Db, id: string) {
   return db.selectFrom("sources").selectAll().where("id", "=", id).executeTakeFirst();
@@ -59,6 +59,9 @@ export async function findGroups(db: Db, query: string, limit = 25): Promise<Gro
     .map((x) => x.g);
 }
 
+/** Rows per INSERT: ~30 columns each stays under SQLite's 32,766 and PostgreSQL's 65,535 parameters. */
+const INSERT_ROWS = 500;
+
 export interface SyncWrite {
   sourceId: string;
   sourceUrl: string;
@@ -105,42 +108,66 @@ export async function applySync(
       .execute();
 
     const firstSync = !(await trx.selectFrom("groups").select("id").limit(1).executeTakeFirst());
-    const existing = await trx
+    const existing = (await trx
       .selectFrom("groups")
-      .select(["id", "normalized_url", "removed_at"])
+      .selectAll()
       .where("source_id", "=", w.sourceId)
-      .execute();
+      .execute()) as GroupRow[];
     const byUrl = new Map(existing.map((g) => [g.normalized_url, g]));
     const seen = new Set<string>();
     const added: string[] = [];
     const restored: string[] = [];
     let updated = 0;
+    const fresh: NewGroup[] = [];
+    const unchanged: string[] = [];
 
     for (const g of w.upserts) {
       seen.add(g.normalized_url);
       const prev = byUrl.get(g.normalized_url);
       if (!prev) {
-        await trx
-          .insertInto("groups")
-          .values({
-            ...g,
-            search_key: groupSearchKey(g),
-            source_id: w.sourceId,
-            first_seen_at: w.now,
-            last_seen_at: w.now,
-          })
-          .execute();
+        fresh.push({
+          ...g,
+          search_key: groupSearchKey(g),
+          source_id: w.sourceId,
+          first_seen_at: w.now,
+          last_seen_at: w.now,
+        });
         added.push(g.id);
         continue;
       }
       const { id: _id, ...fields } = g;
-      await trx
-        .updateTable("groups")
-        .set({ ...fields, search_key: groupSearchKey(g), last_seen_at: w.now, removed_at: null })
-        .where("id", "=", prev.id)
-        .execute();
+      const searchKey = groupSearchKey(g);
+      const same =
+        !prev.removed_at &&
+        prev.search_key === searchKey &&
+        Object.entries(fields).every(([k, v]) => prev[k as keyof GroupRow] === v);
+      if (same) {
+        unchanged.push(prev.id);
+      } else {
+        await trx
+          .updateTable("groups")
+          .set({ ...fields, search_key: searchKey, last_seen_at: w.now, removed_at: null })
+          .where("id", "=", prev.id)
+          .execute();
+      }
       if (prev.removed_at) restored.push(prev.id);
       updated++;
+    }
+    // Most of a re-sync is groups that didn't change: one UPDATE per batch of them, not one per group.
+    for (let i = 0; i < unchanged.length; i += INSERT_ROWS) {
+      await trx
+        .updateTable("groups")
+        .set({ last_seen_at: w.now })
+        .where("id", "in", unchanged.slice(i, i + INSERT_ROWS))
+        .execute();
+    }
+
+    // New groups in multi-row INSERTs: a first sync of 100,000 groups was 100,000 statements.
+    for (let i = 0; i < fresh.length; i += INSERT_ROWS) {
+      await trx
+        .insertInto("groups")
+        .values(fresh.slice(i, i + INSERT_ROWS))
+        .execute();
     }
 
     const removed = existing.filter((g) => !seen.has(g.normalized_url) && !g.removed_at).map((g) => g.id);
@@ -181,19 +208,6 @@ export async function countByStatus(
   return rows.map((r) => ({ status: r.status, count: Number(r.count) }));
 }
 
-/** Groups inside a lat/lon bounding box (pre-filter for distance queries). */
-export async function groupsInBox(
-  db: Db,
-  box: { minLat: number; maxLat: number; minLon: number; maxLon: number } | null,
-): Promise<GroupRow[]> {
-  let q = db.selectFrom("groups").selectAll().where("removed_at", "is", null).where("lat", "is not", null);
-  if (box) {
-    q = q.where("lat", ">=", box.minLat).where("lat", "<=", box.maxLat);
-    if (box.minLon <= box.maxLon) q = q.where("lon", ">=", box.minLon).where("lon", "<=", box.maxLon);
-  }
-  return q.execute();
-}
-
 export async function hasAnyGroup(db: Db): Promise<boolean> {
   return (await db.selectFrom("groups").select("id").limit(1).executeTakeFirst()) !== undefined;
 }
@@ -227,21 +241,8 @@ export async function nearestAliveGroup(
 ): Promise<NearestAliveGroup | null> {
   const { lat, lon } = from;
   if (lat === null || lon === null) return null;
-  const rows = await db
-    .selectFrom("groups")
-    .select(["id", "name", "url", "city", "lat", "lon"])
-    .where("removed_at", "is", null)
-    .where("status", "=", "alive")
-    .where("lat", "is not", null)
-    .where("lon", "is not", null)
-    .where("id", "!=", from.excludeId ?? "")
-    .execute();
-  let best: NearestAliveGroup | null = null;
-  for (const r of rows) {
-    const d = distanceKm(lat, lon, r.lat as number, r.lon as number);
-    if (!best || d < best.distanceKm || (d === best.distanceKm && r.name < best.name)) {
-      best = { id: r.id, name: r.name, url: r.url, city: r.city, distanceKm: d };
-    }
-  }
-  return best;
+  const n = await nearestGroup(db, { lat, lon }, { aliveOnly: true, excludeId: from.excludeId });
+  return n
+    ? { id: n.group.id, name: n.group.name, url: n.group.url, city: n.group.city, distanceKm: n.distanceKm }
+    : null;
 }

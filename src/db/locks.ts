@@ -1,9 +1,10 @@
-import { type Db, writeTransaction } from "./connect.js";
+import type { Db } from "./connect.js";
 
 /**
- * Takes a named lock row if it is free or expired. Works across processes sharing the database:
- * the check and the write happen in one transaction (SQLite serialises writers; on PostgreSQL the
- * primary key makes a racing insert fail, which we treat as "taken").
+ * Takes a named lock row if it is free or expired. Works across processes sharing the database, on
+ * SQLite and PostgreSQL alike: after reading the row, the take is one compare-and-swap statement (an
+ * upsert that only updates the row still holding what was read), so of two racing takers exactly one
+ * wins — also under PostgreSQL's READ COMMITTED, where a read-then-update transaction would let both.
  */
 export async function tryAcquireLock(
   db: Db,
@@ -15,26 +16,29 @@ export async function tryAcquireLock(
   isStale: (holder: string) => boolean = () => false,
 ): Promise<boolean> {
   try {
-    return await writeTransaction(db, async (trx) => {
-      const row = await trx.selectFrom("job_locks").selectAll().where("name", "=", name).executeTakeFirst();
-      if (row && row.expires_at > now && row.holder !== holder && !isStale(row.holder)) return false;
-      if (row) {
-        await trx
-          .updateTable("job_locks")
-          .set({ holder, acquired_at: now, expires_at: expiresAt })
-          .where("name", "=", name)
-          .execute();
-      } else {
-        await trx
-          .insertInto("job_locks")
-          .values({ name, holder, acquired_at: now, expires_at: expiresAt })
-          .execute();
-      }
-      return true;
-    });
+    const row = await db.selectFrom("job_locks").selectAll().where("name", "=", name).executeTakeFirst();
+    if (row && row.expires_at > now && row.holder !== holder && !isStale(row.holder)) return false;
+    const res = await db
+      .insertInto("job_locks")
+      .values({ name, holder, acquired_at: now, expires_at: expiresAt })
+      .onConflict((oc) =>
+        oc
+          .column("name")
+          .doUpdateSet({ holder, acquired_at: now, expires_at: expiresAt })
+          // No row when we looked: someone inserted meanwhile, so it's theirs.
+          .where((eb) =>
+            row
+              ? eb.and([
+                  eb("job_locks.holder", "=", row.holder),
+                  eb("job_locks.expires_at", "=", row.expires_at),
+                ])
+              : eb.lit(false),
+          ),
+      )
+      .executeTakeFirst();
+    return Number(res.numInsertedOrUpdatedRows ?? 0) > 0;
   } catch (err) {
-    if (/UNIQUE|duplicate key|SQLITE_BUSY|database is locked/i.test(String((err as Error).message)))
-      return false;
+    if (/SQLITE_BUSY|database is locked/i.test(String((err as Error).message))) return false;
     throw err;
   }
 }

@@ -1,4 +1,4 @@
-import type { Db } from "./connect.js";
+import { type Db, dialectOf } from "./connect.js";
 import type { OutboxRow, OutboxTable } from "./schema.js";
 
 /** The alert outbox: rows queued inside the transaction of a status change, delivered once by the bot. */
@@ -32,13 +32,12 @@ export async function enqueueAlert(db: Db, row: NewOutboxRow): Promise<boolean> 
 export async function claimDue(db: Db, now: string, limit: number, leaseMs: number): Promise<OutboxRow[]> {
   const until = new Date(Date.parse(now) + leaseMs).toISOString();
   const rows = await db
-    .updateTable("outbox")
-    .set({ claimed_until: until })
-    .where((eb) =>
-      eb(
-        "id",
-        "in",
-        eb
+    // A materialized CTE picks the rows once: as a plain IN (subquery) PostgreSQL may run the subquery
+    // again per row and claim more than `limit`.
+    .with(
+      (cte) => cte("due").materialized(),
+      (qb) =>
+        qb
           .selectFrom("outbox")
           .select("id")
           .where("delivered_at", "is", null)
@@ -46,9 +45,15 @@ export async function claimDue(db: Db, now: string, limit: number, leaseMs: numb
           .where("next_attempt_at", "<=", now)
           .where((w) => w.or([w("claimed_until", "is", null), w("claimed_until", "<", now)]))
           .orderBy("id")
-          .limit(limit),
-      ),
+          .limit(limit)
+          // PostgreSQL: skip rows another claimer has locked instead of waiting for them and then finding
+          // them taken (which left a claimer empty-handed while due rows remained). SQLite has one writer
+          // at a time and no row locks, so nothing to add there.
+          .$if(dialectOf(db) === "postgres", (q) => q.forUpdate().skipLocked()),
     )
+    .updateTable("outbox")
+    .set({ claimed_until: until })
+    .where("id", "in", (eb) => eb.selectFrom("due").select("id"))
     // Checked again on the row being updated (what PostgreSQL re-evaluates under concurrency).
     .where("delivered_at", "is", null)
     .where("failed_at", "is", null)

@@ -1,23 +1,20 @@
 import type { Db } from "../db/connect.js";
 import { ensureGazetteer } from "../db/gazetteer.js";
-import { groupsInBox } from "../db/groups.js";
-import type { GroupRow } from "../db/schema.js";
-import { distanceKm } from "../geo/distance.js";
+import { countWithin, type GroupAtDistance, groupsWithin, nearestGroup } from "../db/spatial.js";
 import { type Place, type PlaceQueryResult, resolvePlace, suggestPlaces } from "../geo/geocode.js";
 import { dbCityLookup } from "./geo-lookup.js";
 
-export interface NearbyGroup {
-  group: GroupRow;
-  distanceKm: number;
-}
+export type NearbyGroup = GroupAtDistance;
 
 export type NearResult =
   | {
       kind: "found";
       place: Place;
       radiusKm: number;
-      /** Within the radius, nearest first. */
+      /** Within the radius, nearest first (at most `maxGroups`). */
       groups: NearbyGroup[];
+      /** How many groups are within the radius in all (more than `groups.length` when capped). */
+      groupsTotal: number;
       /** The nearest group of all, even beyond the radius. */
       nearest: NearbyGroup | null;
       /** The nearest alive group of all, even beyond the radius. */
@@ -27,22 +24,8 @@ export type NearResult =
   | Exclude<PlaceQueryResult, { kind: "found" }>;
 
 export const DEFAULT_RADIUS_KM = 100;
-
-function byDistance(groups: GroupRow[], lat: number, lon: number): NearbyGroup[] {
-  return groups
-    .filter((g) => g.lat !== null && g.lon !== null)
-    .map((g) => ({ group: g, distanceKm: distanceKm(lat, lon, g.lat as number, g.lon as number) }))
-    .sort((a, b) => a.distanceKm - b.distanceKm || a.group.name.localeCompare(b.group.name));
-}
-
-/** Box around a point, in degrees, wide enough to hold every point within `km`. */
-function boxAround(lat: number, lon: number, km: number) {
-  const dLat = km / 110.574;
-  const cos = Math.cos((lat * Math.PI) / 180);
-  const dLon = cos < 0.01 ? 180 : km / (111.32 * cos);
-  if (lat - dLat < -90 || lat + dLat > 90 || dLon >= 180) return null;
-  return { minLat: lat - dLat, maxLat: lat + dLat, minLon: lon - dLon, maxLon: lon + dLon };
-}
+/** Enough for every page a reply shows; a radius around a big city can hold thousands at 100,000 groups. */
+export const MAX_GROUPS = 500;
 
 export async function findPlace(db: Db, query: string): Promise<PlaceQueryResult> {
   await ensureGazetteer(db);
@@ -53,38 +36,31 @@ export async function findPlace(db: Db, query: string): Promise<PlaceQueryResult
 export async function findNear(
   db: Db,
   query: string,
-  opts: { radiusKm?: number; includeAll?: boolean } = {},
+  opts: { radiusKm?: number; includeAll?: boolean; maxGroups?: number } = {},
 ): Promise<NearResult> {
   const radiusKm = opts.radiusKm ?? DEFAULT_RADIUS_KM;
   const resolved = await findPlace(db, query);
   if (resolved.kind !== "found") return resolved;
   const { place } = resolved;
 
-  // Widening rings: the answer within the radius, then the nearest (alive) group even if far away,
-  // without reading the whole table unless nothing is found anywhere closer.
-  const rings = [radiusKm, ...[300, 1000, 3000].filter((r) => r > radiusKm), null];
-  let inRadius: NearbyGroup[] = [];
-  let nearest: NearbyGroup | null = null;
-  let nearestAlive: NearbyGroup | null = null;
-  for (const [i, ring] of rings.entries()) {
-    const rows = byDistance(
-      await groupsInBox(db, ring === null ? null : boxAround(place.lat, place.lon, ring)),
-      place.lat,
-      place.lon,
-    );
-    // A box also holds points beyond the ring (its corners); only those within it are surely nearest.
-    const within = ring === null ? rows : rows.filter((c) => c.distanceKm <= ring);
-    if (i === 0) inRadius = within;
-    nearest ??= within[0] ?? null;
-    nearestAlive ??= within.find((c) => c.group.status === "alive") ?? null;
-    if (nearest && nearestAlive) break;
-  }
-  const groups = opts.includeAll === false ? inRadius.filter((c) => c.group.status === "alive") : inRadius;
+  // Everything comes from the spatial index (db/spatial.ts): a box query for the radius, and for
+  // the nearest (alive) group beyond it, boxes widened step by step — never the whole table.
+  const center = { lat: place.lat, lon: place.lon };
+  const aliveOnly = opts.includeAll === false;
+  const maxGroups = opts.maxGroups ?? MAX_GROUPS;
+  const groups = await groupsWithin(db, center, radiusKm, { aliveOnly, limit: maxGroups });
+  const groupsTotal =
+    groups.length < maxGroups ? groups.length : await countWithin(db, center, radiusKm, { aliveOnly });
+  const nearest = (aliveOnly ? null : groups[0]) ?? (await nearestGroup(db, center, { startKm: radiusKm }));
+  const nearestAlive =
+    groups.find((c) => c.group.status === "alive") ??
+    (await nearestGroup(db, center, { aliveOnly: true, startKm: radiusKm }));
   return {
     kind: "found",
     place,
     radiusKm,
     groups,
+    groupsTotal,
     nearest,
     nearestAlive,
     alternatives: resolved.alternatives,

@@ -1,13 +1,11 @@
-import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Db, openDatabase } from "../../src/db/connect.js";
 import { upsertGuildAlerts } from "../../src/db/guild-settings.js";
 import { startBot } from "../helpers/bot-process.js";
+import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import { type FakeDiscord, startFakeDiscord } from "../helpers/fake-discord.js";
 import { seedGroups } from "../helpers/seed.js";
 
@@ -23,8 +21,7 @@ let world: Server;
 let port = 0;
 const down = new Set<number>();
 let fake: FakeDiscord;
-let dir: string;
-let dbPath: string;
+let database: TestDatabase & { remove: () => Promise<void> };
 
 // Deterministic randomness, so a failure can be replayed.
 let seed = 20261123;
@@ -55,10 +52,9 @@ beforeAll(async () => {
   await new Promise<void>((r) => world.listen(0, "127.0.0.1", r));
   port = (world.address() as AddressInfo).port;
 
-  dir = mkdtempSync(join(tmpdir(), "poick-crash-"));
-  dbPath = join(dir, "poick.db");
+  database = await createTestDatabase("poick-crash-");
   fake = await startFakeDiscord();
-  const db = await openDatabase(dbPath);
+  const db = await openDatabase(database.location);
   await seedGroups(
     db,
     Array.from({ length: GROUPS }, (_, i) => ({
@@ -98,12 +94,12 @@ afterAll(async () => {
   await fake?.close();
   await new Promise<void>((r) => world?.close(() => r()));
   world?.closeAllConnections();
-  rmSync(dir, { recursive: true, force: true });
+  await database?.remove();
 });
 
 const botEnv = () => ({
-  POICK_DB: dbPath,
-  cwd: dir,
+  ...database.env,
+  cwd: database.dir,
   POICK_REGISTER_ON_START: "0",
   POICK_SCAN_CRON: "* * * * * *",
   POICK_SYNC_CRON: "0 0 1 1 *",
@@ -126,7 +122,7 @@ async function readState(): Promise<{
   pending: number;
   statuses: Map<string, string>;
 }> {
-  const db: Db = await openDatabase(dbPath);
+  const db: Db = await openDatabase(database.location);
   try {
     const events = await db
       .selectFrom("events")

@@ -1,5 +1,4 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,6 +7,7 @@ import { syncGroups } from "../../src/jobs/sync.js";
 import { silentLogger } from "../../src/logger.js";
 import { type BotProcess, MAIN, startBot, TSX_LOADER } from "../helpers/bot-process.js";
 import { FakeClock } from "../helpers/clock.js";
+import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import { type FakeDiscord, startFakeDiscord } from "../helpers/fake-discord.js";
 
 const ROOT = join(import.meta.dirname, "../..");
@@ -16,11 +16,12 @@ const WIKI = join(ROOT, "test/fixtures/wiki/LocalUserGroups.html");
 let fake: FakeDiscord;
 let bot: BotProcess;
 let dir: string;
+let database: TestDatabase & { remove: () => Promise<void> };
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "poick-e2e-"));
-  const dbPath = join(dir, "poick.db");
-  const db = await openDatabase(dbPath);
+  database = await createTestDatabase("poick-e2e-");
+  dir = database.dir;
+  const db = await openDatabase(database.location);
   const synced = await syncGroups({ db, clock: new FakeClock(), logger: silentLogger }, { source: WIKI });
   expect(synced.kind).toBe("synced");
   // Give the study's story some statuses: PySilesia asleep, Pykonik alive, most of Germany alive.
@@ -38,7 +39,7 @@ beforeAll(async () => {
   await db.destroy();
 
   fake = await startFakeDiscord();
-  bot = startBot(fake, { POICK_DB: dbPath, cwd: dir });
+  bot = startBot(fake, { ...database.env, cwd: dir });
   await fake.waitFor(
     () => fake.commands(fake.guildId).length === 2,
     60_000,
@@ -51,7 +52,7 @@ afterAll(async () => {
   bot?.kill();
   await bot?.exited;
   await fake?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await database?.remove();
 });
 
 describe("the bot against a fake Discord", () => {

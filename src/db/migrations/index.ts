@@ -1,9 +1,13 @@
 import type { Migration } from "kysely";
 import * as m001 from "./001_initial.js";
 import * as m002 from "./002_search_and_status_index.js";
+import * as m004 from "./004_spatial_index.js";
+import * as m005 from "./005_c_collation_keys.js";
 
 /** Static list (not a folder scan) so migrations work the same from src/ and dist/. */
 export const migrations: Record<string, Migration> = {
   "001_initial": m001,
   "002_search_and_status_index": m002,
+  "004_spatial_index": m004,
+  "005_c_collation_keys": m005,
 };
