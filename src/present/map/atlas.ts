@@ -66,8 +66,9 @@ function load(resolution: Atlas["resolution"]): Atlas {
       mainland: mainland as Feature<Polygon>,
     };
     shapes.push(shape);
-    // Northern Cyprus and Somaliland are drawn apart; the country's own shape wins the code.
-    if (code && (!byCode.has(code) || !CODE_BY_NAME[name])) byCode.set(code, shape);
+    // Some codes have several shapes (Australia and Ashmore Reef, Cyprus and Northern Cyprus): the largest wins.
+    const prev = code ? byCode.get(code) : undefined;
+    if (code && (!prev || geoArea(prev.feature) < geoArea(f))) byCode.set(code, shape);
   }
   return { resolution, shapes, byCode };
 }

@@ -18,6 +18,7 @@ import {
   clusterPoints,
   type LabelRequest,
   type Placed,
+  type PlacedLabel,
   placeLabels,
 } from "./layout.js";
 import { escapeXml, svgToPng } from "./png.js";
@@ -60,6 +61,11 @@ export interface MapStats {
 
 export interface RenderedMap {
   svg: string;
+  /** Where each mark (a dot or a cluster) was drawn, and the groups it stands for. */
+  marks: Cluster<MapGroup>[];
+  labels: PlacedLabel[];
+  /** Screen position -> [lon, lat], as drawn. */
+  invert: (x: number, y: number) => [number, number] | null;
   png: Buffer;
   width: number;
   height: number;
@@ -467,6 +473,9 @@ export function renderMap(groups: MapGroup[], view: MapView, opts: MapOptions): 
   const svgText = svg.join("");
   return {
     svg: svgText,
+    marks,
+    labels: placeLabel ? [placeLabel, ...labels] : labels,
+    invert: (x, y) => projection.invert?.([x, y]) ?? null,
     png: svgToPng(svgText),
     width,
     height,
