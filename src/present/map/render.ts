@@ -147,12 +147,13 @@ function frame(view: MapView, groups: MapGroup[], area: Box, shapes: Atlas): Fra
       const code = view.code.toUpperCase();
       const shape = shapes.byCode.get(code);
       // The mainland plus the country's groups near it: far-flung islands and territories don't shrink the map.
+      const middle = shape ? geoCentroid(shape.mainland) : null;
       const inCountry = groups.filter(
         (g) =>
           g.lat !== null &&
           g.lon !== null &&
           g.countryCode?.toUpperCase() === code &&
-          (!shape || geoDistance([g.lon, g.lat], geoCentroid(shape.mainland)) < 0.25),
+          (!middle || geoDistance([g.lon, g.lat], middle) < 0.25),
       );
       const points: [number, number][] = inCountry.map((g) => [g.lon as number, g.lat as number]);
       const fit: GeoJSON = shape
