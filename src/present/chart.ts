@@ -1,8 +1,7 @@
-import type { Status } from "../db/schema.js";
 import type { AreaShare, ScanPoint } from "../jobs/chart-data.js";
+import { STATUS_CSS as STATUS_COLOR, STATUSES } from "./map/colors.js";
 import { FONT_FAMILY, textWidth } from "./map/font.js";
 import { escapeXml, svgToPng } from "./map/png.js";
-import { STATUS_COLOR, STATUSES } from "./text.js";
 
 export interface StatsChartInput {
   title: string;
@@ -21,7 +20,6 @@ export interface RenderedChart {
 const INK = "#1f2933";
 const MUTED = "#616e7c";
 const GRID = "#e4e7eb";
-const PYTHON_BLUE = "#3776ab";
 
 const pct = (part: number, whole: number) => (whole === 0 ? 0 : (100 * part) / whole);
 
@@ -73,7 +71,7 @@ export function renderStatsChart(input: StatsChartInput, size = { width: 1200, h
       `<text x="${barX - 10}" y="${(y + barH / 2 + 4.5).toFixed(1)}" text-anchor="end" font-size="13" fill="${INK}">${escapeXml(a.label)}</text>`,
     );
     let x = barX;
-    for (const s of STATUSES as Status[]) {
+    for (const s of STATUSES) {
       const w = (barW * a.byStatus[s]) / Math.max(1, a.total);
       if (w > 0)
         svg.push(

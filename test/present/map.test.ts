@@ -3,8 +3,8 @@ import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
 import { allCountries } from "../../src/geo/countries.js";
 import { atlas } from "../../src/present/map/atlas.js";
+import { STATUS_CSS as STATUS_COLOR } from "../../src/present/map/colors.js";
 import { type MapGroup, renderMap } from "../../src/present/map/render.js";
-import { STATUS_COLOR } from "../../src/present/text.js";
 import { realCities } from "../helpers/cities.js";
 
 const cities = realCities();

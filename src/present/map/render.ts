@@ -9,8 +9,8 @@ import {
 } from "d3-geo";
 import type { Feature, GeoJSON, MultiPoint, Polygon } from "geojson";
 import type { Status } from "../../db/schema.js";
-import { STATUS_COLOR, STATUSES } from "../text.js";
 import { type Atlas, atlas } from "./atlas.js";
+import { STATUS_CSS as STATUS_COLOR, STATUSES } from "./colors.js";
 import { FONT_FAMILY, textWidth } from "./font.js";
 import {
   type Box,
