@@ -1,6 +1,6 @@
 import { stringify } from "csv-stringify/sync";
 import { NO_SNAPSHOT_MESSAGE, type ReportData, type ReportEntry } from "../jobs/report.js";
-import { formatKm } from "./text.js";
+import { formatKm } from "../text/toolkit.js";
 import { moveInactiveEntries, type WikiFormat } from "./wiki-edit.js";
 
 export const REPORT_FORMATS = ["wiki", "markdown", "csv", "json"] as const;
