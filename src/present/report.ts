@@ -1,0 +1,120 @@
+import { stringify } from "csv-stringify/sync";
+import { NO_SNAPSHOT_MESSAGE, type ReportData, type ReportEntry } from "../jobs/report.js";
+import { formatKm } from "../text/toolkit.js";
+import { moveInactiveEntries, type WikiFormat } from "./wiki-edit.js";
+
+export const REPORT_FORMATS = ["wiki", "markdown", "csv", "json"] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+export type RenderedReport =
+  | { kind: "file"; name: string; text: string; moved?: number; notFound?: string[] }
+  | { kind: "unavailable"; message: string };
+
+/** The study's columns (url, name, is_alive) first, then Poick's. */
+export const CSV_COLUMNS = [
+  "url",
+  "name",
+  "is_alive",
+  "status",
+  "reason",
+  "since",
+  "last_activity",
+  "city",
+  "country",
+];
+
+export function reportCsv(data: ReportData): string {
+  return stringify(
+    data.groups.map((g) => [
+      g.url,
+      g.name,
+      g.status === "alive" ? "true" : "false",
+      g.status,
+      g.reason ?? "",
+      g.since ?? "",
+      g.lastActivity ?? "",
+      g.city ?? "",
+      g.country ?? "",
+    ]),
+    { header: true, columns: CSV_COLUMNS },
+  );
+}
+
+export function reportJson(data: ReportData): string {
+  return `${JSON.stringify({ generated_at: data.generatedAt, inactive: data.inactive }, null, 2)}\n`;
+}
+
+const day = (iso: string | null) => (iso ? iso.slice(0, 10) : "—");
+const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+
+function placeOf(e: ReportEntry): string {
+  return [e.city, e.country].filter(Boolean).join(", ") || "—";
+}
+
+/** A readable summary: per country, each inactive group with its evidence and a replacement. */
+export function reportMarkdown(data: ReportData): string {
+  const dead = data.inactive.filter((e) => e.status === "dead").length;
+  const dormant = data.inactive.length - dead;
+  const lines = [
+    "# Python user groups to clean up",
+    "",
+    `Generated ${day(data.generatedAt)} by Poick: ${dead} dead and ${dormant} dormant of ${data.groups.length} listed groups.`,
+    "Please check each entry by hand before you edit the wiki.",
+    "",
+  ];
+  const byArea = new Map<string, ReportEntry[]>();
+  for (const e of data.inactive) {
+    const key = [e.continent ?? "Elsewhere", e.country ?? "No country"].join(" / ");
+    byArea.set(key, [...(byArea.get(key) ?? []), e]);
+  }
+  for (const area of [...byArea.keys()].sort()) {
+    lines.push(
+      `## ${area}`,
+      "",
+      "| Group | Status | Since | Evidence | Nearest alive group |",
+      "| --- | --- | --- | --- | --- |",
+    );
+    for (const e of byArea.get(area) ?? []) {
+      const r = e.replacement;
+      lines.push(
+        `| [${cell(e.name)}](${e.url}) (${cell(placeOf(e))}) | ${e.status} | ${day(e.since)} | ${cell(e.evidence)} | ${
+          r ? `[${cell(r.name)}](${r.url}), ${formatKm(r.distanceKm)} away` : "—"
+        } |`,
+      );
+    }
+    lines.push("");
+  }
+  if (data.inactive.length === 0) lines.push("Nothing to clean up: no listed group is dead or dormant.", "");
+  return lines.join("\n");
+}
+
+/** The source page with dead entries moved under "Inactive groups"; dormant ones stay (they may wake up). */
+export function reportWiki(data: ReportData): RenderedReport {
+  if (!data.snapshot) return { kind: "unavailable", message: NO_SNAPSHOT_MESSAGE };
+  const format: WikiFormat = data.snapshot.format === "moin" ? "moin" : "myst";
+  const edit = moveInactiveEntries(
+    data.snapshot.text,
+    format,
+    data.inactive.filter((e) => e.status === "dead").map((e) => ({ url: e.url, name: e.name })),
+  );
+  return {
+    kind: "file",
+    name: format === "myst" ? "LocalUserGroups.md" : "LocalUserGroups.moin.txt",
+    text: edit.text,
+    moved: edit.moved.length,
+    notFound: edit.notFound.map((e) => e.name),
+  };
+}
+
+export function renderReport(data: ReportData, format: ReportFormat): RenderedReport {
+  switch (format) {
+    case "wiki":
+      return reportWiki(data);
+    case "markdown":
+      return { kind: "file", name: "poick-cleanup.md", text: reportMarkdown(data) };
+    case "csv":
+      return { kind: "file", name: "poick-groups.csv", text: reportCsv(data) };
+    case "json":
+      return { kind: "file", name: "poick-cleanup.json", text: reportJson(data) };
+  }
+}
