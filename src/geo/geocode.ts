@@ -8,6 +8,7 @@ import {
   regionsNamed,
 } from "./countries.js";
 import { placeKey, placePrefixKey } from "./normalize.js";
+import { findSubdivision } from "./subdivisions.js";
 
 export interface CityCandidate {
   id: number;
@@ -25,6 +26,8 @@ export interface CityLookup {
   byKey(key: string, country?: string): Promise<CityCandidate[]>;
   /** Cities whose name or alternate name starts with this key, biggest first. */
   byPrefix(prefix: string, limit: number): Promise<CityCandidate[]>;
+  /** The seat (or else the biggest place) of a first-level region, by GeoNames admin1 code. */
+  regionCapital?(country: string, adminCode: string): Promise<CityCandidate | null>;
 }
 
 export interface GeoFix {
@@ -35,6 +38,10 @@ export interface GeoFix {
   level: "city" | "region" | "country" | "none";
   countryCode: string | null;
   matchedName: string | null;
+  /** How to show the place: "Kraków", "Silesia (Katowice)", "Alabama", or the country for a fallback. */
+  placeLabel?: string | null;
+  /** The city came from the listing's prose or the group's name, not from its city text. */
+  fromHint?: boolean;
 }
 
 export interface Place {
@@ -62,6 +69,8 @@ export interface GroupWhere {
   region: string | null;
   country: string | null;
   continent: string | null;
+  /** More phrases from the listing that may name the city or region, surest first. */
+  placeHints?: readonly string[];
 }
 
 const MAX_QUERY_LENGTH = 100;
@@ -267,23 +276,59 @@ async function cityAnywhere(
  * region's or country's main place with a low confidence.
  */
 export async function locateGroup(lookup: CityLookup, g: GroupWhere): Promise<GeoFix> {
-  const country = countryCode(g.country);
+  const hints = (g.placeHints ?? []).filter((h) => h.trim().length > 0);
+  const country =
+    countryCode(g.country) ??
+    (g.country ? null : (hints.map((h) => countryCode(h)).find((c) => c !== null) ?? countryCode(g.region)));
   const city = g.city?.trim() || null;
+  const labelled = (fix: GeoFix | null): GeoFix | null =>
+    fix ? { ...fix, placeLabel: fix.placeLabel ?? fix.matchedName } : null;
   if (!country) {
-    if (!city) return NO_FIX;
-    return (await cityAnywhere(lookup, city, g.continent)) ?? NO_FIX;
+    for (const text of [city, ...hints]) {
+      if (!text) continue;
+      const fix = await cityAnywhere(lookup, text, g.continent);
+      if (fix) return labelled(fix) as GeoFix;
+    }
+    return NO_FIX;
   }
   // "England" as a country heading is also the region.
   const adminCode = regionCode(country, g.region) ?? (g.region ? null : regionCode(country, g.country));
-  if (city) {
-    const readings = cityReadings(city);
-    for (const reading of readings) {
-      const fix = await exactCity(lookup, reading, country, adminCode);
-      if (fix) return fix;
-    }
-    for (const reading of readings.filter((r) => !r.partial)) {
-      const fix = await nearCity(lookup, reading, country, adminCode);
-      if (fix) return fix;
+  const readings = city ? cityReadings(city) : [];
+  for (const reading of readings) {
+    const fix = await exactCity(lookup, reading, country, adminCode);
+    if (fix) return labelled(fix) as GeoFix;
+  }
+  // A city the prose names: "Cracow's Python Users Group", "Python community in Warsaw", "PyCologne".
+  for (const hint of hints) {
+    if (countryCode(hint) === country) continue;
+    const reading: CityText = { text: hint, regionHint: null, partial: false };
+    const fix =
+      (await exactCity(lookup, reading, country, adminCode)) ??
+      (adminCode ? await exactCity(lookup, reading, country, null) : null);
+    if (fix) return labelled({ ...fix, confidence: Math.min(fix.confidence, 0.9), fromHint: true }) as GeoFix;
+  }
+  for (const reading of readings.filter((r) => !r.partial)) {
+    const fix = await nearCity(lookup, reading, country, adminCode);
+    if (fix) return labelled(fix) as GeoFix;
+  }
+  // A region the prose or a heading names ("Silesia area", "#### Bavaria"): its seat, at region confidence.
+  if (lookup.regionCapital) {
+    for (const text of [city, ...hints, g.region]) {
+      if (!text) continue;
+      const sub = findSubdivision(country, text);
+      if (!sub) continue;
+      const capital = await lookup.regionCapital(country, sub.adminCode);
+      if (!capital) continue;
+      const shown = text.replace(/\s+(area|region)$/i, "");
+      return {
+        lat: capital.lat,
+        lon: capital.lon,
+        confidence: 0.6,
+        level: "region",
+        countryCode: country,
+        matchedName: capital.name,
+        placeLabel: `${shown} (${capital.name})`,
+      };
     }
   }
   const region = regionInfo(country, adminCode);
@@ -295,8 +340,10 @@ export async function locateGroup(lookup: CityLookup, g: GroupWhere): Promise<Ge
       level: "region",
       countryCode: country,
       matchedName: region.name,
+      placeLabel: region.name,
     };
   }
+  // Only the country is known: its capital stands in, shown as the country, never as a city.
   const info = countryInfo(country);
   if (!info) return { ...NO_FIX, countryCode: country };
   return {
@@ -306,6 +353,7 @@ export async function locateGroup(lookup: CityLookup, g: GroupWhere): Promise<Ge
     level: "country",
     countryCode: country,
     matchedName: info.name,
+    placeLabel: info.name,
   };
 }
 

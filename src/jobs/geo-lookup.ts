@@ -1,5 +1,5 @@
 import type { Db } from "../db/connect.js";
-import { findCitiesByKey, findCitiesByPrefix } from "../db/gazetteer.js";
+import { findCitiesByKey, findCitiesByPrefix, findRegionCapital } from "../db/gazetteer.js";
 import type { CityRow } from "../db/schema.js";
 import type { CityCandidate, CityLookup } from "../geo/geocode.js";
 
@@ -18,5 +18,9 @@ export function dbCityLookup(db: Db): CityLookup {
   return {
     byKey: async (key, country) => (await findCitiesByKey(db, key, country)).map(toCandidate),
     byPrefix: async (prefix, limit) => (await findCitiesByPrefix(db, prefix, limit)).map(toCandidate),
+    regionCapital: async (country, adminCode) => {
+      const row = await findRegionCapital(db, country, adminCode);
+      return row ? toCandidate(row) : null;
+    },
   };
 }

@@ -1,3 +1,5 @@
+import { readFile, stat } from "node:fs/promises";
+import type { Dispatcher } from "undici";
 import { type Clock, isoNow } from "../clock.js";
 import type { Db } from "../db/connect.js";
 import { ensureGazetteer } from "../db/gazetteer.js";
@@ -6,15 +8,10 @@ import { type GeoFix, locateGroup } from "../geo/geocode.js";
 import type { HttpClient } from "../http/client.js";
 import { stripCredentials } from "../http/redirects.js";
 import type { Logger } from "../logger.js";
-import {
-  type FetchListingResult,
-  fetchListing,
-  type ListingForm,
-  parseListing,
-  readListingFile,
-} from "../sources/fetch-source.js";
+import { fetchListing } from "../sources/fetch-source.js";
 import { groupId, normalizeUrl } from "../sources/normalize-url.js";
-import type { ListedGroup } from "../sources/types.js";
+import { readListing } from "../sources/read-listing.js";
+import type { ListingFormat, ListingReading, SkippedItem } from "../sources/types.js";
 import { dbCityLookup } from "./geo-lookup.js";
 
 export const WIKI_SOURCE_ID = "wiki";
@@ -44,9 +41,10 @@ export type SyncOutcome =
       found: number;
       placed: number;
       previous: number;
-      /** What the listing was read from, and where (the Markdown source, the page, or a file). */
-      readFrom: ListingForm;
-      readUrl: string;
+      /** The listing's format, as read from its content */
+      format: ListingFormat;
+      /** List items that are not groups, and why (intro bullets, conferences, region-wide channels…) */
+      skipped: SkippedItem[];
     } & SyncApplied)
   | { kind: "unchanged"; previous: number }
   | { kind: "refused"; found: number; previous: number; message: string }
@@ -61,30 +59,44 @@ export async function syncGroups(deps: SyncDeps, req: SyncRequest): Promise<Sync
   const previous = prevSource?.last_group_count ?? 0;
   const sameUrl = prevSource?.url === req.source;
 
-  let fetched: FetchListingResult;
+  let body: string;
+  let contentType = "";
+  let pageUrl: string | null = null;
+  let etag: string | null = null;
+  let lastModified: string | null = null;
   if (isUrl(req.source)) {
-    if (!deps.http) return { kind: "failed", message: "No HTTP client was set up for fetching the listing." };
-    fetched = await fetchListing(req.source, {
-      http: deps.http,
-      ...(deps.maxListingBytes !== undefined && { maxBytes: deps.maxListingBytes }),
+    const fetched = await fetchListing(req.source, {
+      userAgent: deps.userAgent,
+      dispatcher: deps.dispatcher,
       etag: !req.force && sameUrl ? prevSource?.etag : null,
       lastModified: !req.force && sameUrl ? prevSource?.last_modified : null,
     });
+    if (fetched.kind === "error") return { kind: "failed", message: fetched.message };
+    if (fetched.kind === "unchanged") {
+      logger.info({ source: req.source }, "listing unchanged since last sync");
+      return { kind: "unchanged", previous };
+    }
+    ({ body, contentType, etag, lastModified } = fetched);
+    pageUrl = fetched.url;
   } else {
-    fetched = await readListingFile(req.source);
-  }
-  if (fetched.kind === "error") return { kind: "failed", message: fetched.message };
-  if (fetched.kind === "unchanged") {
-    logger.info({ source: req.source }, "listing unchanged since last sync");
-    return { kind: "unchanged", previous };
+    const file = await readListingText(req.source);
+    if (typeof file !== "string") return { kind: "failed", message: file.message };
+    body = file;
   }
 
-  let listed: ListedGroup[];
+  let reading: ListingReading | null;
   try {
-    listed = parseListing(fetched);
+    reading = readListing({ body, contentType, url: pageUrl });
   } catch (err) {
     return { kind: "failed", message: `Could not read the listing: ${(err as Error).message}` };
   }
+  if (!reading) {
+    return {
+      kind: "failed",
+      message: `${req.source} is not a wiki page Poick can read (MyST Markdown, Sphinx or MoinMoin HTML, or MoinMoin markup).`,
+    };
+  }
+  const listed = reading.groups;
 
   if (listed.length === 0) {
     return {
@@ -115,7 +127,7 @@ export async function syncGroups(deps: SyncDeps, req: SyncRequest): Promise<Sync
     const normalized = normalizeUrl(stripCredentials(g.url));
     if (seen.has(normalized)) continue;
     seen.add(normalized);
-    const where = `${g.city}|${g.region}|${g.country}|${g.continent}`;
+    const where = `${g.city}|${g.region}|${g.country}|${g.continent}|${(g.placeHints ?? []).join("/")}`;
     let fix = fixes.get(where);
     if (!fix) {
       fix = await locateGroup(lookup, g);
@@ -132,7 +144,21 @@ export async function syncGroups(deps: SyncDeps, req: SyncRequest): Promise<Sync
       country_code: fix.countryCode,
       country_name: g.country,
       region: g.region,
-      city: g.city,
+      // What every presenter shows as the place: the city, "Silesia (Katowice)" for a region, and nothing
+      // (so the country shows) when only the country's capital stands in.
+      city:
+        fix.level === "city"
+          ? fix.fromHint || !g.city
+            ? fix.matchedName
+            : g.city
+          : fix.level === "region"
+            ? (fix.placeLabel ?? g.city)
+            : fix.level === "none"
+              ? g.city
+              : null,
+      place_label: fix.placeLabel ?? null,
+      source_lines: g.lines ? JSON.stringify(g.lines) : null,
+      channels: (g.channels ?? []).map((c) => ({ ...c, normalized_url: normalizeUrl(c.url) })),
       lat: fix.lat,
       lon: fix.lon,
       geo_confidence: fix.confidence,
@@ -145,10 +171,11 @@ export async function syncGroups(deps: SyncDeps, req: SyncRequest): Promise<Sync
     {
       sourceId: WIKI_SOURCE_ID,
       sourceUrl: req.source,
-      etag: isUrl(req.source) ? fetched.etag : null,
-      lastModified: isUrl(req.source) ? fetched.lastModified : null,
+      etag,
+      lastModified,
       now,
       upserts,
+      snapshot: { format: reading.format, body, skipped: reading.skipped },
     },
     deps.afterWrite,
   );
@@ -160,6 +187,9 @@ export async function syncGroups(deps: SyncDeps, req: SyncRequest): Promise<Sync
       found: upserts.length,
       added: applied.added.length,
       removed: applied.removed.length,
+      rematched: applied.rematched,
+      format: reading.format,
+      skipped: reading.skipped.length,
     },
     "sync done",
   );
@@ -168,8 +198,26 @@ export async function syncGroups(deps: SyncDeps, req: SyncRequest): Promise<Sync
     found: upserts.length,
     placed,
     previous,
-    readFrom: fetched.readFrom,
-    readUrl: fetched.readUrl,
+    format: reading.format,
+    skipped: reading.skipped,
     ...applied,
   };
+}
+
+const MAX_LISTING_BYTES = 5 * 1024 * 1024;
+
+/** A listing saved as a file, in any of the formats readListing knows (the format is read from the content). */
+async function readListingText(path: string): Promise<string | { message: string }> {
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) return { message: `${path} is not a file.` };
+    if (info.size > MAX_LISTING_BYTES)
+      return { message: `${path} is larger than 5 MB, too large for a listing.` };
+    return new TextDecoder("utf-8").decode(await readFile(path));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return { message: `There is no file at ${path}.` };
+    if (code === "EACCES" || code === "EPERM") return { message: `${path} cannot be read (no permission).` };
+    return { message: `${path} could not be read: ${(err as Error).message}` };
+  }
 }

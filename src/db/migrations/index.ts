@@ -1,9 +1,11 @@
 import type { Migration } from "kysely";
 import * as m001 from "./001_initial.js";
 import * as m002 from "./002_search_and_status_index.js";
+import * as m003 from "./003_channels_and_places.js";
 
 /** Static list (not a folder scan) so migrations work the same from src/ and dist/. */
 export const migrations: Record<string, Migration> = {
   "001_initial": m001,
   "002_search_and_status_index": m002,
+  "003_channels_and_places": m003,
 };
