@@ -42,6 +42,8 @@ export interface GeoFix {
   placeLabel?: string | null;
   /** The city came from the listing's prose or the group's name, not from its city text. */
   fromHint?: boolean;
+  /** People living in the matched city, when a city matched */
+  population?: number;
 }
 
 export interface Place {
@@ -213,6 +215,7 @@ function cityFix(c: CityCandidate, confidence: number): GeoFix {
     level: "city",
     countryCode: c.country,
     matchedName: c.name,
+    population: c.population,
   };
 }
 
@@ -279,8 +282,18 @@ export async function locateGroup(lookup: CityLookup, g: GroupWhere): Promise<Ge
   const hints = (g.placeHints ?? []).filter((h) => h.trim().length > 0);
   const country =
     countryCode(g.country) ??
-    (g.country ? null : (hints.map((h) => countryCode(h)).find((c) => c !== null) ?? countryCode(g.region)));
-  const city = g.city?.trim() || null;
+    (g.country
+      ? null
+      : (hints
+          .filter((h) => h.length > 3)
+          .map((h) => countryCode(h))
+          .find((c) => c !== null) ?? countryCode(g.region)));
+  const cityText = g.city?.trim() || null;
+  // "- India (BarodaPUG wiki)": a city text that is the country itself names no city.
+  const city =
+    cityText && countryCode(cityText) !== null && countryCode(cityText) === countryCode(g.country)
+      ? null
+      : cityText;
   const labelled = (fix: GeoFix | null): GeoFix | null =>
     fix ? { ...fix, placeLabel: fix.placeLabel ?? fix.matchedName } : null;
   if (!country) {
@@ -301,35 +314,32 @@ export async function locateGroup(lookup: CityLookup, g: GroupWhere): Promise<Ge
   // A city the prose names: "Cracow's Python Users Group", "Python community in Warsaw", "PyCologne".
   for (const hint of hints) {
     if (countryCode(hint) === country) continue;
-    const reading: CityText = { text: hint, regionHint: null, partial: false };
-    const fix =
-      (await exactCity(lookup, reading, country, adminCode)) ??
-      (adminCode ? await exactCity(lookup, reading, country, null) : null);
-    if (fix) return labelled({ ...fix, confidence: Math.min(fix.confidence, 0.9), fromHint: true }) as GeoFix;
+    // A region's name ("Southern California", "Iowa") is not the small town that shares it; Berlin is both.
+    const regionLike = regionCode(country, hint) !== null || findSubdivision(country, hint) !== null;
+    const pieces = [
+      ...cityReadings(hint),
+      ...hint
+        .split(/\s*-\s*/)
+        .slice(hint.includes("-") ? 0 : 1)
+        .map((p) => ({ text: p, regionHint: null, partial: true })),
+    ];
+    for (const reading of pieces) {
+      let fix = await exactCity(lookup, reading, country, adminCode);
+      // Outside the heading's state (exactCity's low-confidence answer) only for a sizeable city
+      // ("Fargo-Moorhead" under Minnesota), not for a namesake hamlet ("CoMO" → Como, Texas).
+      if (fix && adminCode && fix.confidence <= 0.6 && (fix.population ?? 0) < 50_000)
+        fix = null;
+      if (fix && regionLike && (fix.population ?? 0) < 100_000) continue;
+      if (fix)
+        return labelled({ ...fix, confidence: Math.min(fix.confidence, 0.9), fromHint: true }) as GeoFix;
+    }
   }
+  // A region the prose names ("Silesia area", "Python Tirol"): its seat, at region confidence.
+  const prose = await regionSeat(lookup, country, [city, ...hints]);
+  if (prose) return prose;
   for (const reading of readings.filter((r) => !r.partial)) {
     const fix = await nearCity(lookup, reading, country, adminCode);
     if (fix) return labelled(fix) as GeoFix;
-  }
-  // A region the prose or a heading names ("Silesia area", "#### Bavaria"): its seat, at region confidence.
-  if (lookup.regionCapital) {
-    for (const text of [city, ...hints, g.region]) {
-      if (!text) continue;
-      const sub = findSubdivision(country, text);
-      if (!sub) continue;
-      const capital = await lookup.regionCapital(country, sub.adminCode);
-      if (!capital) continue;
-      const shown = text.replace(/\s+(area|region)$/i, "");
-      return {
-        lat: capital.lat,
-        lon: capital.lon,
-        confidence: 0.6,
-        level: "region",
-        countryCode: country,
-        matchedName: capital.name,
-        placeLabel: `${shown} (${capital.name})`,
-      };
-    }
   }
   const region = regionInfo(country, adminCode);
   if (region) {
@@ -343,6 +353,9 @@ export async function locateGroup(lookup: CityLookup, g: GroupWhere): Promise<Ge
       placeLabel: region.name,
     };
   }
+  // A region heading the hand table doesn't know ("#### Bavaria"): its seat from the subdivision data.
+  const heading = await regionSeat(lookup, country, [g.region]);
+  if (heading) return heading;
   // Only the country is known: its capital stands in, shown as the country, never as a city.
   const info = countryInfo(country);
   if (!info) return { ...NO_FIX, countryCode: country };
@@ -355,6 +368,34 @@ export async function locateGroup(lookup: CityLookup, g: GroupWhere): Promise<Ge
     matchedName: info.name,
     placeLabel: info.name,
   };
+}
+
+/** The seat of the first first-level region the texts name, from the subdivision data. */
+async function regionSeat(
+  lookup: CityLookup,
+  country: string,
+  texts: readonly (string | null)[],
+): Promise<GeoFix | null> {
+  if (!lookup.regionCapital) return null;
+  for (const text of texts) {
+    // "Python México": the country's own name is not its namesake state.
+    if (!text || countryCode(text) === country) continue;
+    const sub = findSubdivision(country, text);
+    if (!sub) continue;
+    const capital = await lookup.regionCapital(country, sub.adminCode);
+    if (!capital) continue;
+    const shown = text.replace(/\s+(area|region)$/i, "");
+    return {
+      lat: capital.lat,
+      lon: capital.lon,
+      confidence: 0.6,
+      level: "region",
+      countryCode: country,
+      matchedName: capital.name,
+      placeLabel: `${shown} (${capital.name})`,
+    };
+  }
+  return null;
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -46,11 +46,12 @@ export function channelKind(url: string, label = ""): ChannelKind {
 
 /** Words that make a link's text a channel label ("Mailing List", "Twitter - PyCon Ghana", "Our Website"). */
 const CHANNEL_WORDS =
-  /\b(web ?site|homepage|home page|site|mailing ?lists?|mail ?list|maillist|twitter|x|facebook|github|gitlab|slack|discord|irc|meetup\.com|meetups?|telegram|linkedin|youtube|instagram|mastodon|blog|forums?|google ?groups?|google\+|groups? page|fan page|page|planet|members|videos|photos|medium|trello|timepad|wiki|channel|e-?mail)\b/i;
+  /\b(web ?site|homepage|home page|site|mailing ?lists?|mail ?list|maillist|twitter|x|facebook|github|gitlab|slack|discord|irc|meetup\.com|meetups?|telegram|linkedin|youtube|instagram|mastodon|blog|forums?|google ?groups?|google plus|groups? page|fan page|page|planet|members|videos|photos|medium|trello|timepad|wiki|channel|e-?mail)\b/i;
 
 /** True when a link's text names a kind of channel (or is just an address) rather than a group. */
 export function isChannelLabel(text: string): boolean {
   const t = text
+    .replace(/google\+/gi, "google plus")
     .replace(/['"“”‘’\\]/g, "")
     .trim()
     .replace(/[:.\s]+$/, "");
@@ -63,6 +64,20 @@ export function isChannelLabel(text: string): boolean {
     )
     .replace(/[^\p{L}\p{N}]+/gu, "");
   return CHANNEL_WORDS.test(t) && rest.length === 0;
+}
+
+/** True when every word of a text is a channel word or filler ("Wiki", "Groups", "Facebook page"). */
+export function onlyChannelWords(text: string): boolean {
+  return (
+    text
+      .replace(/google\+/gi, "google plus")
+      .replace(new RegExp(CHANNEL_WORDS.source, "gi"), " ")
+      .replace(
+        /\b(our|the|a|an|official|on|join|and|for|of|via|community|group|groups|link|events|us|board|page|account|chat|server|channel|profile)\b/gi,
+        " ",
+      )
+      .replace(/[^\p{L}\p{N}]+/gu, "").length === 0
+  );
 }
 
 /** True when a text mentions a kind of channel at all ("LK-PUG Facebook fan page"). */

@@ -1,5 +1,12 @@
 import { countryCode } from "../geo/countries.js";
-import { channelKind, isBareAddress, isChannelLabel, mentionsChannel, primaryChannel } from "./channels.js";
+import {
+  channelKind,
+  isBareAddress,
+  isChannelLabel,
+  mentionsChannel,
+  onlyChannelWords,
+  primaryChannel,
+} from "./channels.js";
 import { normalizeUrl } from "./normalize-url.js";
 import type { Channel, ListedGroup, SkippedItem } from "./types.js";
 import {
@@ -146,6 +153,8 @@ export function placeHints(name: string, description: string | null): string[] {
     if (!s) return;
     const h = cleanHint(s).replace(/^(the|in|at|of)\s+/iu, "");
     if (h && h.length <= 48 && looksLikePlace(h) && !hints.includes(h)) hints.push(h);
+    const bare = h.replace(/\s+(area|region|metro(politan)?(\s+area)?)$/iu, "");
+    if (bare !== h && looksLikePlace(bare) && !hints.includes(bare)) hints.push(bare);
     const head = h.split(",")[0]?.trim();
     if (head && head !== h && looksLikePlace(head) && !hints.includes(head)) hints.push(head);
   };
@@ -153,23 +162,10 @@ export function placeHints(name: string, description: string | null): string[] {
   for (const t of texts) for (const m of t.matchAll(POSSESSIVE)) add(m[1]);
   for (const t of texts) for (const m of t.matchAll(IN_PHRASE)) add(m[1]);
   for (const t of texts) {
-    for (const m of t.matchAll(PAREN)) {
-      const inner = m[1] as string;
-      add(inner);
-      for (const piece of inner.split(/\s*[/,]\s*/u)) add(piece);
-    }
-  }
-  for (const t of texts) {
     for (const m of t.matchAll(/(?:^|\s)[-–—]\s+([^-–—(;:]+)/gu)) add((m[1] as string).split(/[.(]/u)[0]);
   }
   // Capitalised runs of the name and description that are not group vocabulary: "Cape Town Python Users Group".
   for (const t of texts) {
-    for (const token of t.split(/[^\p{L}\p{M}.'’-]+/u)) {
-      for (const re of PY_AFFIX) {
-        const m = re.exec(token);
-        if (m) add(m[1]);
-      }
-    }
     let run: string[] = [];
     const flush = () => {
       if (run.length > 0) add(run.join(" "));
@@ -181,11 +177,30 @@ export function placeHints(name: string, description: string | null): string[] {
     };
     for (const word of t.split(/\s+/u)) {
       const w = word.replace(/^[("[]+|[)\],.;:!?"]+$/gu, "");
-      if (w && looksLikePlace(w)) run.push(w);
+      if (w && looksLikePlace(w, { alone: false })) run.push(w);
       else flush();
       if (/[,.;:)]$/.test(word)) flush();
     }
     flush();
+    for (const token of t.split(/[^\p{L}\p{M}.'’-]+/u)) {
+      for (const piece of [token, ...token.split(/[-.]/u)]) {
+        for (const re of PY_AFFIX) {
+          const m = re.exec(piece);
+          if (m) add(m[1]);
+        }
+        if (piece !== token && piece.length >= 4) add(piece);
+        // "PhoenixGeoPythonGroup", "TorontoDjangoPython": the first CamelCase word.
+        const camel = piece.split(/(?=\p{Lu}\p{Ll})/u);
+        if (camel.length > 2 && (camel[0]?.length ?? 0) >= 4) add(camel[0]);
+      }
+    }
+  }
+  for (const t of texts) {
+    for (const m of t.matchAll(PAREN)) {
+      const inner = m[1] as string;
+      add(inner);
+      for (const piece of inner.split(/\s*[/,]\s*/u)) add(piece);
+    }
   }
   return hints;
 }

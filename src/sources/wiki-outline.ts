@@ -104,19 +104,25 @@ const PLACE_CONNECTORS = new Set(
 const NOT_A_PLACE_ALONE = new Set(
   `the a an we you our in at on visit check join started located provides seeking new active see bringing
    january february march april may june july august september october november december monday tuesday
-   wednesday thursday friday saturday sunday pm am tbd usa uk eu`
+   wednesday thursday friday saturday sunday pm am tbd usa uk eu center centre central city county valley area
+   region north south east west northern southern eastern western bay metro greater lake springs empire`
     .split(/\s+/)
     .filter(Boolean),
 );
 
 /** A short run of capitalised words with no group vocabulary: "Atlanta", "São Paulo", "St. Louis". */
-export function looksLikePlace(s: string): boolean {
+export function looksLikePlace(s: string, opts: { alone?: boolean } = {}): boolean {
   const text = collapse(s);
   if (!text || text.length > 48) return false;
   if (/\d|https?:|@|www\.|[[\]{}|<>=\u0001\u0002]/iu.test(text)) return false;
   const words = text.split(" ");
   if (words.length > 5) return false;
-  if (words.length === 1 && NOT_A_PLACE_ALONE.has(text.toLowerCase().replace(/[.,]$/u, ""))) return false;
+  if (
+    opts.alone !== false &&
+    words.length === 1 &&
+    NOT_A_PLACE_ALONE.has(text.toLowerCase().replace(/[.,]$/u, ""))
+  )
+    return false;
   if (!/^\p{Lu}/u.test(words[0] as string)) return false;
   return words.every((raw) => {
     const word = raw.replace(/^['"(]+|['"),.]+$/gu, "");
