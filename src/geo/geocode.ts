@@ -314,6 +314,8 @@ export async function locateGroup(lookup: CityLookup, g: GroupWhere): Promise<Ge
   // A city the prose names: "Cracow's Python Users Group", "Python community in Warsaw", "PyCologne".
   for (const hint of hints) {
     if (countryCode(hint) === country) continue;
+    // "Rio Grande" out of "Rio Grande do Sul": a piece of a region's name is no city.
+    if (city && city !== hint && city.includes(hint) && findSubdivision(country, city)) continue;
     // A region's name ("Southern California", "Iowa") is not the small town that shares it; Berlin is both.
     const regionLike = regionCode(country, hint) !== null || findSubdivision(country, hint) !== null;
     const pieces = [
@@ -327,8 +329,7 @@ export async function locateGroup(lookup: CityLookup, g: GroupWhere): Promise<Ge
       let fix = await exactCity(lookup, reading, country, adminCode);
       // Outside the heading's state (exactCity's low-confidence answer) only for a sizeable city
       // ("Fargo-Moorhead" under Minnesota), not for a namesake hamlet ("CoMO" → Como, Texas).
-      if (fix && adminCode && fix.confidence <= 0.6 && (fix.population ?? 0) < 50_000)
-        fix = null;
+      if (fix && adminCode && fix.confidence <= 0.6 && (fix.population ?? 0) < 50_000) fix = null;
       if (fix && regionLike && (fix.population ?? 0) < 100_000) continue;
       if (fix)
         return labelled({ ...fix, confidence: Math.min(fix.confidence, 0.9), fromHint: true }) as GeoFix;
@@ -341,16 +342,18 @@ export async function locateGroup(lookup: CityLookup, g: GroupWhere): Promise<Ge
     const fix = await nearCity(lookup, reading, country, adminCode);
     if (fix) return labelled(fix) as GeoFix;
   }
+  // Only a region heading ("### Texas"): the region stands for its seat (Austin), shown as the region.
   const region = regionInfo(country, adminCode);
+  const seat = adminCode && lookup.regionCapital ? await lookup.regionCapital(country, adminCode) : null;
   if (region) {
     return {
-      lat: region.lat,
-      lon: region.lon,
+      lat: seat?.lat ?? region.lat,
+      lon: seat?.lon ?? region.lon,
       confidence: 0.4,
       level: "region",
       countryCode: country,
       matchedName: region.name,
-      placeLabel: region.name,
+      placeLabel: seat ? `${region.name} (${seat.name})` : region.name,
     };
   }
   // A region heading the hand table doesn't know ("#### Bavaria"): its seat from the subdivision data.

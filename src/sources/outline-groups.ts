@@ -92,10 +92,13 @@ const cleanName = (s: string): string => {
 /** "Python Ghana - Ghana" → name "Python Ghana", description "Ghana". */
 function splitNameLine(text: string): { name: string; description: string | null } {
   const t = cleanName(text.replace(/\s+(is|are|was|were)\s.*$/u, "").replace(/[.\s]+$/u, ""));
-  const m = /^(.+?)\s+[-–—]\s+(.+)$/u.exec(t);
-  return m
-    ? { name: cleanName(m[1] as string), description: collapse(m[2] as string) }
-    : { name: t, description: null };
+  // The first " - " outside brackets: "PyGuj (Python User Group - Gujarat)" is one name.
+  for (const m of t.matchAll(/\s+[-–—]\s+/gu)) {
+    const head = t.slice(0, m.index);
+    if ((head.match(/\(/g) ?? []).length !== (head.match(/\)/g) ?? []).length) continue;
+    return { name: cleanName(head), description: collapse(t.slice(m.index + m[0].length)) };
+  }
+  return { name: t, description: null };
 }
 
 const toChannel = (l: LinkPart): Channel => ({
@@ -143,7 +146,12 @@ const PY_AFFIX = [
 ];
 
 function cleanHint(s: string): string {
-  return collapse(s.replace(/['’]s$/u, "").replace(/[.,;:]+$/u, ""));
+  return collapse(
+    s
+      .replace(/['’]s$/u, "")
+      .replace(/^[("[]+|[)\]"]+$/gu, "")
+      .replace(/[.,;:]+$/u, ""),
+  );
 }
 
 /** Phrases of a group's name and description that may be its city or region, surest form first. */
@@ -387,15 +395,8 @@ class OutlineReader {
       const others = [...lineChannels(link), ...channels];
       if (others.length > 0) {
         // "[PyLadies](./PyLadies.html) Ghana" with its own links: the wiki page is a mention, the site is a channel.
-        const after = textOf(parts.slice(g + 1));
-        const more = /^\s*((?:\p{Lu}[\p{L}.-]*\s?){1,3})/u.exec(after)?.[1]?.trim();
-        const name =
-          prefix && !/[:\-–—]\s*$/u.test(prefix)
-            ? cleanName(`${prefix} ${link.text}`)
-            : cleanName(more ? `${link.text} ${more}` : link.text);
-        const description =
-          collapse(after.slice(more ? after.indexOf(more) + more.length : 0).replace(/^[\s\-–—:,]+/u, "")) ||
-          null;
+        // Named from the item's text as Sphinx shows it (where the wiki link is plain text), so both readers agree.
+        const { name, description } = splitNameLine(text);
         const primary = primaryChannel(others);
         const d = draftFromReading({ ...reading, url: primary?.url ?? reading.url }, node, ctx, others, {
           name,
@@ -625,7 +626,10 @@ function sameGroupName(a: string, b: string): boolean {
   const fb = kb.split(" ")[0] ?? "";
   // Same first word and both the rest channel words ("PyTUG Wiki" / "PyTUG Groups").
   return (
-    fa.length >= 4 && fa === fb && isChannelLabel(ka.slice(fa.length)) && isChannelLabel(kb.slice(fb.length))
+    fa.length >= 4 &&
+    fa === fb &&
+    onlyChannelWords(ka.slice(fa.length)) &&
+    onlyChannelWords(kb.slice(fb.length))
   );
 }
 
