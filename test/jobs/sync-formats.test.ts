@@ -105,6 +105,9 @@ describe("a listing that changes format", () => {
           checked_at: "2026-01-15T00:00:00.000Z",
           status,
           reason: "test",
+          redirects: "[]",
+          timings: "{}",
+          evidence: "{}",
         })
         .execute();
     }
