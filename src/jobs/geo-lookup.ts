@@ -24,3 +24,26 @@ export function dbCityLookup(db: Db): CityLookup {
     },
   };
 }
+
+/** The same lookup, answering repeated questions from memory (one sync asks for "Berlin" many times). */
+export function memoLookup(lookup: CityLookup): CityLookup {
+  const keys = new Map<string, Promise<CityCandidate[]>>();
+  const seats = new Map<string, Promise<CityCandidate | null>>();
+  return {
+    byKey: (key, country) => {
+      const k = `${key}|${country ?? ""}`;
+      let hit = keys.get(k);
+      if (!hit) keys.set(k, (hit = lookup.byKey(key, country)));
+      return hit.then((list) => [...list]);
+    },
+    byPrefix: (prefix, limit) => lookup.byPrefix(prefix, limit),
+    regionCapital: lookup.regionCapital
+      ? (country, admin) => {
+          const k = `${country}|${admin}`;
+          let hit = seats.get(k);
+          if (!hit) seats.set(k, (hit = lookup.regionCapital!(country, admin)));
+          return hit;
+        }
+      : undefined,
+  };
+}

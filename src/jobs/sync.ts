@@ -12,7 +12,7 @@ import { fetchListing } from "../sources/fetch-source.js";
 import { groupId, normalizeUrl } from "../sources/normalize-url.js";
 import { readListing } from "../sources/read-listing.js";
 import type { ListingFormat, ListingReading, SkippedItem } from "../sources/types.js";
-import { dbCityLookup } from "./geo-lookup.js";
+import { dbCityLookup, memoLookup } from "./geo-lookup.js";
 
 export const WIKI_SOURCE_ID = "wiki";
 
@@ -117,7 +117,7 @@ export async function syncGroups(deps: SyncDeps, req: SyncRequest): Promise<Sync
   }
 
   await ensureGazetteer(db);
-  const lookup = dbCityLookup(db);
+  const lookup = memoLookup(dbCityLookup(db));
   const fixes = new Map<string, GeoFix>();
   const now = isoNow(deps.clock);
   const upserts = [];

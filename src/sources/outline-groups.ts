@@ -130,7 +130,7 @@ function channelsOfTree(node: Node): Channel[] {
 // ---------------------------------------------------------------------------------------------------------
 // Places named in prose
 
-const CAP = "\\p{Lu}[\\p{L}\\p{M}.'’-]*";
+const CAP = "\\p{Lu}[\\p{L}\\p{M}.]*";
 const JOIN = "(?:\\s(?:de|do|da|dos|das|del|di|am|an|upon|on|sur|la|le)\\s|\\s|-)";
 const PLACE_RUN = `${CAP}(?:${JOIN}${CAP})*`;
 const POSSESSIVE = new RegExp(`(${PLACE_RUN}(?:,\\s${PLACE_RUN})?)['’]s\\b`, "gu");
@@ -167,7 +167,7 @@ export function placeHints(name: string, description: string | null): string[] {
     if (head && head !== h && looksLikePlace(head) && !hints.includes(head)) hints.push(head);
   };
   const texts = [description ?? "", name];
-  for (const t of texts) for (const m of t.matchAll(POSSESSIVE)) add(m[1]);
+  for (const t of texts) if (/['’]s\b/u.test(t)) for (const m of t.matchAll(POSSESSIVE)) add(m[1]);
   for (const t of texts) for (const m of t.matchAll(IN_PHRASE)) add(m[1]);
   for (const t of texts) {
     for (const m of t.matchAll(/(?:^|\s)[-–—]\s+([^-–—(;:]+)/gu)) add((m[1] as string).split(/[.(]/u)[0]);
