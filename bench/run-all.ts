@@ -2,7 +2,7 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 
-const benches = ["sync", "sync-2026", "geo", "scan", "discord", "fanout"];
+const benches = ["sync", "sync-2026", "geo", "scan", "discord", "fanout", "classify"];
 const only = process.argv.slice(2);
 for (const name of only.length ? only : benches) {
   console.log(`\n## ${name}\n`);

@@ -1,4 +1,7 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
+import type { Status } from "../liveness/status.js";
+
+export type { Status };
 
 /** Dates are UTC ISO-8601 strings; booleans are 0/1 integers (portable to PostgreSQL as int). */
 export type IsoDate = string;

@@ -145,14 +145,13 @@ export async function judgeGroup(
   deps: Pick<ScanDeps, "prober" | "clock" | "settings">,
   group: { url: string; name?: string | null; channels?: readonly { kind: string; url: string }[] },
 ): Promise<{ probe: ProbeResult; verdict: Verdict }> {
-  const judged = await judgeSite(deps, group);
+  const judged = await judgeWebsite(deps, group);
   if (judged.verdict.status !== "dead" || !group.channels) return judged;
   // The website is gone, but the group may still meet: a Meetup group or a mailing-list archive that
   // shows recent activity is evidence of life, and the group is judged by it (no death alert).
   for (const channel of group.channels.filter((c) => showsActivity(c.kind as ChannelKind)).slice(0, 2)) {
-    const other = await judgeSite(deps, { url: channel.url, name: group.name });
+    const other = await judgeWebsite(deps, { url: channel.url, name: group.name ?? null });
     if (other.verdict.status !== "alive" && other.verdict.status !== "dormant") continue;
-    const host = hostOf(channel.url);
     const reason =
       other.verdict.status === "dormant"
         ? other.verdict.reason
@@ -166,7 +165,7 @@ export async function judgeGroup(
         reason,
         evidence: {
           ...other.verdict.evidence,
-          summary: `website gone; active on ${host}`,
+          summary: `website gone; active on ${hostOf(channel.url)}`,
           channel: { kind: channel.kind, url: channel.url },
           website: { reason: judged.verdict.reason, evidence: judged.verdict.evidence },
         },
@@ -184,7 +183,7 @@ const hostOf = (url: string): string => {
   }
 };
 
-async function judgeSite(
+async function judgeWebsite(
   deps: Pick<ScanDeps, "prober" | "clock" | "settings">,
   group: { url: string; name?: string | null },
 ): Promise<{ probe: ProbeResult; verdict: Verdict }> {
@@ -313,9 +312,45 @@ export async function scanGroups(deps: ScanDeps, req: ScanRequest = {}): Promise
   const results: CheckedGroup[] = [];
   const transitions: { id: string; name: string; transition: Exclude<Transition, null> }[] = [];
 
-  const checkOne = async (g: GroupRow) => {
-    const channels = await listChannels(db, g.id);
-    const { probe, verdict } = await judgeGroup(deps, { url: g.url, name: g.name, channels });
+  const hold = settings.firstCheckSoftHoldMs ?? DEFAULT_SOFT_HOLD_MS;
+  const sleep = deps.sleep ?? realSleep;
+  const softRetries: Promise<void>[] = [];
+  const windowMs = (settings.scanWindowHours ?? 6) * 3_600_000;
+
+  /**
+   * A group never judged before that fails softly (5xx, refused, reset) is checked again later in
+   * the scan, half-way through the hold and at its end, so the retries overlap the rest of the
+   * scan; only a failure that held for the whole hold makes it dead.
+   */
+  const withChannels = async (g: GroupRow) => ({
+    url: g.url,
+    name: g.name,
+    channels: await listChannels(db, g.id),
+  });
+
+  const retryLater = (g: GroupRow, firstAt: number) => {
+    const task = (async () => {
+      for (const due of [firstAt + hold / 2, firstAt + hold]) {
+        const wait = due - clock.now().getTime();
+        if (wait > 0) await sleep(wait);
+        if (offline) return;
+        const again = await judgeGroup(deps, await withChannels(g));
+        const held = clock.now().getTime() - firstAt;
+        if (!(again.verdict.status === "dead" && SOFT_FAILURES.has(again.verdict.reason)) || held >= hold) {
+          await checkOne(g, { firstAt, result: again });
+          return;
+        }
+      }
+      await checkOne(g, { firstAt });
+    })().catch((err) => logger.error({ err, group: g.id }, "retry failed unexpectedly"));
+    softRetries.push(task);
+  };
+
+  const checkOne = async (
+    g: GroupRow,
+    retry?: { firstAt: number; result?: { probe: ProbeResult; verdict: Verdict } },
+  ) => {
+    const { probe, verdict } = retry?.result ?? (await judgeGroup(deps, await withChannels(g)));
     if (
       verdict.status === "dead" &&
       probe.error &&

@@ -1,5 +1,3 @@
-import { readFile, stat } from "node:fs/promises";
-import type { Dispatcher } from "undici";
 import { type Clock, isoNow } from "../clock.js";
 import type { Db } from "../db/connect.js";
 import { ensureGazetteer } from "../db/gazetteer.js";
@@ -8,7 +6,12 @@ import { type GeoFix, locateGroup } from "../geo/geocode.js";
 import type { HttpClient } from "../http/client.js";
 import { stripCredentials } from "../http/redirects.js";
 import type { Logger } from "../logger.js";
-import { fetchListing } from "../sources/fetch-source.js";
+import {
+  type FetchListingResult,
+  fetchListing,
+  type ListingForm,
+  readListingFile,
+} from "../sources/fetch-source.js";
 import { groupId, normalizeUrl } from "../sources/normalize-url.js";
 import { readListing } from "../sources/read-listing.js";
 import type { ListingFormat, ListingReading, SkippedItem } from "../sources/types.js";
@@ -41,6 +44,9 @@ export type SyncOutcome =
       found: number;
       placed: number;
       previous: number;
+      /** What the listing was read from, and where (the Markdown source, the page, or a file). */
+      readFrom: ListingForm;
+      readUrl: string;
       /** The listing's format, as read from its content */
       format: ListingFormat;
       /** List items that are not groups, and why (intro bullets, conferences, region-wide channels…) */
@@ -59,34 +65,28 @@ export async function syncGroups(deps: SyncDeps, req: SyncRequest): Promise<Sync
   const previous = prevSource?.last_group_count ?? 0;
   const sameUrl = prevSource?.url === req.source;
 
-  let body: string;
-  let contentType = "";
-  let pageUrl: string | null = null;
-  let etag: string | null = null;
-  let lastModified: string | null = null;
+  let fetched: FetchListingResult;
   if (isUrl(req.source)) {
-    const fetched = await fetchListing(req.source, {
-      userAgent: deps.userAgent,
-      dispatcher: deps.dispatcher,
+    if (!deps.http) return { kind: "failed", message: "No HTTP client was set up for fetching the listing." };
+    fetched = await fetchListing(req.source, {
+      http: deps.http,
+      ...(deps.maxListingBytes !== undefined && { maxBytes: deps.maxListingBytes }),
       etag: !req.force && sameUrl ? prevSource?.etag : null,
       lastModified: !req.force && sameUrl ? prevSource?.last_modified : null,
     });
-    if (fetched.kind === "error") return { kind: "failed", message: fetched.message };
-    if (fetched.kind === "unchanged") {
-      logger.info({ source: req.source }, "listing unchanged since last sync");
-      return { kind: "unchanged", previous };
-    }
-    ({ body, contentType, etag, lastModified } = fetched);
-    pageUrl = fetched.url;
   } else {
-    const file = await readListingText(req.source);
-    if (typeof file !== "string") return { kind: "failed", message: file.message };
-    body = file;
+    fetched = await readListingFile(req.source);
   }
+  if (fetched.kind === "error") return { kind: "failed", message: fetched.message };
+  if (fetched.kind === "unchanged") {
+    logger.info({ source: req.source }, "listing unchanged since last sync");
+    return { kind: "unchanged", previous };
+  }
+  const { body, contentType } = fetched;
 
   let reading: ListingReading | null;
   try {
-    reading = readListing({ body, contentType, url: pageUrl });
+    reading = readListing({ body, contentType, url: fetched.url });
   } catch (err) {
     return { kind: "failed", message: `Could not read the listing: ${(err as Error).message}` };
   }
@@ -171,8 +171,8 @@ export async function syncGroups(deps: SyncDeps, req: SyncRequest): Promise<Sync
     {
       sourceId: WIKI_SOURCE_ID,
       sourceUrl: req.source,
-      etag,
-      lastModified,
+      etag: isUrl(req.source) ? fetched.etag : null,
+      lastModified: isUrl(req.source) ? fetched.lastModified : null,
       now,
       upserts,
       snapshot: { format: reading.format, body, skipped: reading.skipped },
@@ -182,8 +182,6 @@ export async function syncGroups(deps: SyncDeps, req: SyncRequest): Promise<Sync
   logger.info(
     {
       source: req.source,
-      readFrom: fetched.readFrom,
-      readUrl: fetched.readUrl,
       found: upserts.length,
       added: applied.added.length,
       removed: applied.removed.length,
@@ -198,26 +196,10 @@ export async function syncGroups(deps: SyncDeps, req: SyncRequest): Promise<Sync
     found: upserts.length,
     placed,
     previous,
+    readFrom: fetched.readFrom,
+    readUrl: fetched.readUrl,
     format: reading.format,
     skipped: reading.skipped,
     ...applied,
   };
-}
-
-const MAX_LISTING_BYTES = 5 * 1024 * 1024;
-
-/** A listing saved as a file, in any of the formats readListing knows (the format is read from the content). */
-async function readListingText(path: string): Promise<string | { message: string }> {
-  try {
-    const info = await stat(path);
-    if (!info.isFile()) return { message: `${path} is not a file.` };
-    if (info.size > MAX_LISTING_BYTES)
-      return { message: `${path} is larger than 5 MB, too large for a listing.` };
-    return new TextDecoder("utf-8").decode(await readFile(path));
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return { message: `There is no file at ${path}.` };
-    if (code === "EACCES" || code === "EPERM") return { message: `${path} cannot be read (no permission).` };
-    return { message: `${path} could not be read: ${(err as Error).message}` };
-  }
 }

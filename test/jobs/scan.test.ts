@@ -75,11 +75,11 @@ beforeAll(async () => {
       .writeHead(200, { "content-type": "text/html" })
       .end(html("<h1>PyNamed</h1><p>The Python user group of Named. Monthly meetups.</p>")),
   );
-  web.resolve("bait.test", "10.0.0.5");
   web.route("www.meetup.com", (req, res) => {
     if (req.url?.startsWith("/quiet-python")) res.writeHead(404, { "content-type": "text/html" }).end("gone");
     else res.writeHead(200, { "content-type": "text/html" }).end(page("meetup-group.html"));
   });
+  web.resolve("bait.test", "10.0.0.5");
 });
 afterAll(() => web.close());
 
@@ -252,6 +252,88 @@ describe("scanGroups", () => {
     expect(perScan.map((c) => c.group_id).sort()).toEqual([...ids].sort());
   });
 
+  it("a first check's soft failure is death only when it held through 20 s of retries", async () => {
+    const { db } = await tempDb();
+    const clock = new FakeClock();
+    const [restarting, down] = await seedGroups(db, [
+      { name: "Restarting", url: web.url("restarting.test", "/") },
+      { name: "Down", url: web.url("down.test", "/") },
+    ]);
+    state.restartingHits = 0;
+    state.restartingFailures = 2; // the probe's own retry sees a 503 too; the scan's later retry sees it up
+    const t0 = clock.now().getTime();
+    const out = await scanGroups(deps(db, clock));
+    expect(out.kind).toBe("done");
+    const r = (await getGroupById(db, restarting!))!;
+    expect(r.status).toBe("alive");
+    const d = (await getGroupById(db, down!))!;
+    expect(d.status).toBe("dead");
+    expect(d.reason).toBe("http_5xx");
+    expect(clock.now().getTime() - t0).toBeGreaterThanOrEqual(20_000);
+    const [last] = await recentChecks(db, down!, 1);
+    expect(Date.parse(last!.checked_at) - t0).toBeGreaterThanOrEqual(20_000);
+    expect(out.kind === "done" && out.transitions).toEqual([]);
+  });
+
+  it("a group first judged dead comes back without a 'revived' alert", async () => {
+    const { db } = await tempDb();
+    const clock = new FakeClock();
+    const [id] = await seedGroups(db, [{ name: "Flaky", url: web.url("flaky.test", "/") }]);
+    state.flaky = 404;
+    await scanGroups(deps(db, clock));
+    expect((await getGroupById(db, id!))?.status).toBe("dead");
+    state.flaky = 200;
+    clock.advanceHours(6);
+    const back = await scanGroups(deps(db, clock));
+    expect(back.kind === "done" && back.transitions).toEqual([]);
+    expect((await getGroupById(db, id!))?.status).toBe("alive");
+  });
+
+  it("repeated admin rescans add one failure per scan window", async () => {
+    const { db } = await tempDb();
+    const clock = new FakeClock();
+    const [id] = await seedGroups(db, [{ name: "Flaky", url: web.url("flaky.test", "/") }]);
+    const d = deps(db, clock, { deadAfterChecks: 3, deadAfterHours: 0 });
+    state.flaky = 200;
+    await scanGroups(d);
+    state.flaky = 404;
+    for (let i = 0; i < 5; i++) {
+      clock.advance(60_000);
+      await scanGroups(d, { groupIds: [id!] });
+    }
+    const g = (await getGroupById(db, id!))!;
+    expect(g.status).toBe("alive");
+    expect(g.consecutive_failures).toBe(1);
+    clock.advanceHours(7);
+    await scanGroups(d, { groupIds: [id!] });
+    expect((await getGroupById(db, id!))?.consecutive_failures).toBe(2);
+    state.flaky = 200;
+  });
+
+  it("a link to the group's wiki page is judged by the website that page names", async () => {
+    const { db } = await tempDb();
+    const clock = new FakeClock();
+    const [named, noSite, missing] = await seedGroups(db, [
+      { name: "PyNamed", url: web.url("wiki.poick.test", "/moin/PyNamed") },
+      { name: "PyNoSite", url: web.url("wiki.poick.test", "/moin/PyNoSite") },
+      { name: "PyMissing", url: web.url("wiki.poick.test", "/moin/PyMissing") },
+    ]);
+    await scanGroups(deps(db, clock));
+    const a = (await getGroupById(db, named!))!;
+    expect(a.status).toBe("alive");
+    const [check] = await recentChecks(db, named!, 1);
+    const ev = JSON.parse(check!.evidence) as Record<string, unknown>;
+    expect(ev.viaWiki).toBe(web.url("wiki.poick.test", "/moin/PyNamed"));
+    expect(ev.why).toMatch(/wiki page names \(named-site\.test\)/);
+    expect(web.hits("named-site.test")).toBeGreaterThan(0);
+    for (const id of [noSite!, missing!]) {
+      const g = (await getGroupById(db, id))!;
+      expect(g.status).toBe("unknown");
+      expect(g.reason).toBe("no_website");
+    }
+    const [gone] = await recentChecks(db, missing!, 1);
+    expect(JSON.parse(gone!.evidence).why).toMatch(/doesn't exist/);
+  });
   it("a dead website with an active Meetup group is alive by that evidence, and no death is announced", async () => {
     const { db } = await tempDb();
     const clock = new FakeClock();
