@@ -33,7 +33,10 @@ export function memoLookup(lookup: CityLookup): CityLookup {
     byKey: (key, country) => {
       const k = `${key}|${country ?? ""}`;
       let hit = keys.get(k);
-      if (!hit) keys.set(k, (hit = lookup.byKey(key, country)));
+      if (!hit) {
+        hit = lookup.byKey(key, country);
+        keys.set(k, hit);
+      }
       return hit.then((list) => [...list]);
     },
     byPrefix: (prefix, limit) => lookup.byPrefix(prefix, limit),
@@ -41,7 +44,10 @@ export function memoLookup(lookup: CityLookup): CityLookup {
       ? (country, admin) => {
           const k = `${country}|${admin}`;
           let hit = seats.get(k);
-          if (!hit) seats.set(k, (hit = lookup.regionCapital!(country, admin)));
+          if (!hit) {
+            hit = lookup.regionCapital!(country, admin);
+            seats.set(k, hit);
+          }
           return hit;
         }
       : undefined,
