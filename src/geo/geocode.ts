@@ -8,6 +8,7 @@ import {
   regionsNamed,
 } from "./countries.js";
 import { placeKey, placePrefixKey } from "./normalize.js";
+import { findSubdivision } from "./subdivisions.js";
 
 export interface CityCandidate {
   id: number;
@@ -25,6 +26,8 @@ export interface CityLookup {
   byKey(key: string, country?: string): Promise<CityCandidate[]>;
   /** Cities whose name or alternate name starts with this key, biggest first. */
   byPrefix(prefix: string, limit: number): Promise<CityCandidate[]>;
+  /** The seat (or else the biggest place) of a first-level region, by GeoNames admin1 code. */
+  regionCapital?(country: string, adminCode: string): Promise<CityCandidate | null>;
 }
 
 export interface GeoFix {
@@ -35,6 +38,12 @@ export interface GeoFix {
   level: "city" | "region" | "country" | "none";
   countryCode: string | null;
   matchedName: string | null;
+  /** How to show the place: "Kraków", "Silesia (Katowice)", "Alabama", or the country for a fallback. */
+  placeLabel?: string | null;
+  /** The city came from the listing's prose or the group's name, not from its city text. */
+  fromHint?: boolean;
+  /** People living in the matched city, when a city matched */
+  population?: number;
 }
 
 export interface Place {
@@ -62,6 +71,8 @@ export interface GroupWhere {
   region: string | null;
   country: string | null;
   continent: string | null;
+  /** More phrases from the listing that may name the city or region, surest first. */
+  placeHints?: readonly string[];
 }
 
 const MAX_QUERY_LENGTH = 100;
@@ -204,6 +215,7 @@ function cityFix(c: CityCandidate, confidence: number): GeoFix {
     level: "city",
     countryCode: c.country,
     matchedName: c.name,
+    population: c.population,
   };
 }
 
@@ -267,36 +279,87 @@ async function cityAnywhere(
  * region's or country's main place with a low confidence.
  */
 export async function locateGroup(lookup: CityLookup, g: GroupWhere): Promise<GeoFix> {
-  const country = countryCode(g.country);
-  const city = g.city?.trim() || null;
+  const hints = (g.placeHints ?? []).filter((h) => h.trim().length > 0);
+  const country =
+    countryCode(g.country) ??
+    (g.country
+      ? null
+      : (hints
+          .filter((h) => h.length > 3)
+          .map((h) => countryCode(h))
+          .find((c) => c !== null) ?? countryCode(g.region)));
+  const cityText = g.city?.trim() || null;
+  // "- India (BarodaPUG wiki)": a city text that is the country itself names no city.
+  const city =
+    cityText && countryCode(cityText) !== null && countryCode(cityText) === countryCode(g.country)
+      ? null
+      : cityText;
+  const labelled = (fix: GeoFix | null): GeoFix | null =>
+    fix ? { ...fix, placeLabel: fix.placeLabel ?? fix.matchedName } : null;
   if (!country) {
-    if (!city) return NO_FIX;
-    return (await cityAnywhere(lookup, city, g.continent)) ?? NO_FIX;
+    for (const text of [city, ...hints]) {
+      if (!text) continue;
+      const fix = await cityAnywhere(lookup, text, g.continent);
+      if (fix) return labelled(fix) as GeoFix;
+    }
+    return NO_FIX;
   }
   // "England" as a country heading is also the region.
   const adminCode = regionCode(country, g.region) ?? (g.region ? null : regionCode(country, g.country));
-  if (city) {
-    const readings = cityReadings(city);
-    for (const reading of readings) {
-      const fix = await exactCity(lookup, reading, country, adminCode);
-      if (fix) return fix;
-    }
-    for (const reading of readings.filter((r) => !r.partial)) {
-      const fix = await nearCity(lookup, reading, country, adminCode);
-      if (fix) return fix;
+  const readings = city ? cityReadings(city) : [];
+  for (const reading of readings) {
+    const fix = await exactCity(lookup, reading, country, adminCode);
+    if (fix) return labelled(fix) as GeoFix;
+  }
+  // A city the prose names: "Cracow's Python Users Group", "Python community in Warsaw", "PyCologne".
+  for (const hint of hints) {
+    if (countryCode(hint) === country) continue;
+    // "Rio Grande" out of "Rio Grande do Sul": a piece of a region's name is no city.
+    if (city && city !== hint && city.includes(hint) && findSubdivision(country, city)) continue;
+    // A region's name ("Southern California", "Iowa") is not the small town that shares it; Berlin is both.
+    const regionLike = regionCode(country, hint) !== null || findSubdivision(country, hint) !== null;
+    const pieces = [
+      ...cityReadings(hint),
+      ...hint
+        .split(/\s*-\s*/)
+        .slice(hint.includes("-") ? 0 : 1)
+        .map((p) => ({ text: p, regionHint: null, partial: true })),
+    ];
+    for (const reading of pieces) {
+      let fix = await exactCity(lookup, reading, country, adminCode);
+      // Outside the heading's state (exactCity's low-confidence answer) only for a sizeable city
+      // ("Fargo-Moorhead" under Minnesota), not for a namesake hamlet ("CoMO" → Como, Texas).
+      if (fix && adminCode && fix.confidence <= 0.6 && (fix.population ?? 0) < 50_000) fix = null;
+      if (fix && regionLike && (fix.population ?? 0) < 100_000) continue;
+      if (fix)
+        return labelled({ ...fix, confidence: Math.min(fix.confidence, 0.9), fromHint: true }) as GeoFix;
     }
   }
+  // A region the prose names ("Silesia area", "Python Tirol"): its seat, at region confidence.
+  const prose = await regionSeat(lookup, country, [city, ...hints]);
+  if (prose) return prose;
+  for (const reading of readings.filter((r) => !r.partial)) {
+    const fix = await nearCity(lookup, reading, country, adminCode);
+    if (fix) return labelled(fix) as GeoFix;
+  }
+  // Only a region heading ("### Texas"): the region stands for its seat (Austin), shown as the region.
   const region = regionInfo(country, adminCode);
+  const seat = adminCode && lookup.regionCapital ? await lookup.regionCapital(country, adminCode) : null;
   if (region) {
     return {
-      lat: region.lat,
-      lon: region.lon,
+      lat: seat?.lat ?? region.lat,
+      lon: seat?.lon ?? region.lon,
       confidence: 0.4,
       level: "region",
       countryCode: country,
       matchedName: region.name,
+      placeLabel: seat ? `${region.name} (${seat.name})` : region.name,
     };
   }
+  // A region heading the hand table doesn't know ("#### Bavaria"): its seat from the subdivision data.
+  const heading = await regionSeat(lookup, country, [g.region]);
+  if (heading) return heading;
+  // Only the country is known: its capital stands in, shown as the country, never as a city.
   const info = countryInfo(country);
   if (!info) return { ...NO_FIX, countryCode: country };
   return {
@@ -306,7 +369,36 @@ export async function locateGroup(lookup: CityLookup, g: GroupWhere): Promise<Ge
     level: "country",
     countryCode: country,
     matchedName: info.name,
+    placeLabel: info.name,
   };
+}
+
+/** The seat of the first first-level region the texts name, from the subdivision data. */
+async function regionSeat(
+  lookup: CityLookup,
+  country: string,
+  texts: readonly (string | null)[],
+): Promise<GeoFix | null> {
+  if (!lookup.regionCapital) return null;
+  for (const text of texts) {
+    // "Python México": the country's own name is not its namesake state.
+    if (!text || countryCode(text) === country) continue;
+    const sub = findSubdivision(country, text);
+    if (!sub) continue;
+    const capital = await lookup.regionCapital(country, sub.adminCode);
+    if (!capital) continue;
+    const shown = text.replace(/\s+(area|region)$/i, "");
+    return {
+      lat: capital.lat,
+      lon: capital.lon,
+      confidence: 0.6,
+      level: "region",
+      countryCode: country,
+      matchedName: capital.name,
+      placeLabel: `${shown} (${capital.name})`,
+    };
+  }
+  return null;
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 import type { Db } from "../db/connect.js";
-import { findCitiesByKey, findCitiesByPrefix } from "../db/gazetteer.js";
+import { findCitiesByKey, findCitiesByPrefix, findRegionCapital } from "../db/gazetteer.js";
 import type { CityRow } from "../db/schema.js";
 import type { CityCandidate, CityLookup } from "../geo/geocode.js";
 
@@ -18,5 +18,38 @@ export function dbCityLookup(db: Db): CityLookup {
   return {
     byKey: async (key, country) => (await findCitiesByKey(db, key, country)).map(toCandidate),
     byPrefix: async (prefix, limit) => (await findCitiesByPrefix(db, prefix, limit)).map(toCandidate),
+    regionCapital: async (country, adminCode) => {
+      const row = await findRegionCapital(db, country, adminCode);
+      return row ? toCandidate(row) : null;
+    },
+  };
+}
+
+/** The same lookup, answering repeated questions from memory (one sync asks for "Berlin" many times). */
+export function memoLookup(lookup: CityLookup): CityLookup {
+  const keys = new Map<string, Promise<CityCandidate[]>>();
+  const seats = new Map<string, Promise<CityCandidate | null>>();
+  return {
+    byKey: (key, country) => {
+      const k = `${key}|${country ?? ""}`;
+      let hit = keys.get(k);
+      if (!hit) {
+        hit = lookup.byKey(key, country);
+        keys.set(k, hit);
+      }
+      return hit.then((list) => [...list]);
+    },
+    byPrefix: (prefix, limit) => lookup.byPrefix(prefix, limit),
+    regionCapital: lookup.regionCapital
+      ? (country, admin) => {
+          const k = `${country}|${admin}`;
+          let hit = seats.get(k);
+          if (!hit) {
+            hit = lookup.regionCapital!(country, admin);
+            seats.set(k, hit);
+          }
+          return hit;
+        }
+      : undefined,
   };
 }

@@ -1,6 +1,6 @@
 import { type Clock, isoNow } from "../clock.js";
 import type { Db } from "../db/connect.js";
-import { getGroupById, listActiveGroups } from "../db/groups.js";
+import { getGroupById, listActiveGroups, listChannels } from "../db/groups.js";
 import {
   finishScan,
   type GroupStateWrite,
@@ -24,6 +24,8 @@ import type { ProbeRequestOptions, Prober } from "../liveness/probe.js";
 import type { ProbeResult } from "../liveness/probe-types.js";
 import { isWikiPage, readWikiGroupPage } from "../liveness/wiki-link.js";
 import type { Logger } from "../logger.js";
+import { showsActivity } from "../sources/channels.js";
+import type { ChannelKind } from "../sources/types.js";
 
 export type { Prober };
 
@@ -140,6 +142,48 @@ const NETWORK_FAILURES = new Set(["dns_nxdomain", "refused", "tls", "timeout", "
  * a meetup page behind a bot wall whose calendar still lists events is alive.
  */
 export async function judgeGroup(
+  deps: Pick<ScanDeps, "prober" | "clock" | "settings">,
+  group: { url: string; name?: string | null; channels?: readonly { kind: string; url: string }[] },
+): Promise<{ probe: ProbeResult; verdict: Verdict }> {
+  const judged = await judgeWebsite(deps, group);
+  if (judged.verdict.status !== "dead" || !group.channels) return judged;
+  // The website is gone, but the group may still meet: a Meetup group or a mailing-list archive that
+  // shows recent activity is evidence of life, and the group is judged by it (no death alert).
+  for (const channel of group.channels.filter((c) => showsActivity(c.kind as ChannelKind)).slice(0, 2)) {
+    const other = await judgeWebsite(deps, { url: channel.url, name: group.name ?? null });
+    if (other.verdict.status !== "alive" && other.verdict.status !== "dormant") continue;
+    const reason =
+      other.verdict.status === "dormant"
+        ? other.verdict.reason
+        : channel.kind === "meetup"
+          ? "website_gone_meetup_active"
+          : "website_gone_list_active";
+    return {
+      probe: judged.probe,
+      verdict: {
+        ...other.verdict,
+        reason,
+        evidence: {
+          ...other.verdict.evidence,
+          summary: `website gone; active on ${hostOf(channel.url)}`,
+          channel: { kind: channel.kind, url: channel.url },
+          website: { reason: judged.verdict.reason, evidence: judged.verdict.evidence },
+        },
+      },
+    };
+  }
+  return judged;
+}
+
+const hostOf = (url: string): string => {
+  try {
+    return new URL(url).hostname.replace(/^www\./, "");
+  } catch {
+    return url;
+  }
+};
+
+async function judgeWebsite(
   deps: Pick<ScanDeps, "prober" | "clock" | "settings">,
   group: { url: string; name?: string | null },
 ): Promise<{ probe: ProbeResult; verdict: Verdict }> {
@@ -278,13 +322,19 @@ export async function scanGroups(deps: ScanDeps, req: ScanRequest = {}): Promise
    * the scan, half-way through the hold and at its end, so the retries overlap the rest of the
    * scan; only a failure that held for the whole hold makes it dead.
    */
+  const withChannels = async (g: GroupRow) => ({
+    url: g.url,
+    name: g.name,
+    channels: await listChannels(db, g.id),
+  });
+
   const retryLater = (g: GroupRow, firstAt: number) => {
     const task = (async () => {
       for (const due of [firstAt + hold / 2, firstAt + hold]) {
         const wait = due - clock.now().getTime();
         if (wait > 0) await sleep(wait);
         if (offline) return;
-        const again = await judgeGroup(deps, g);
+        const again = await judgeGroup(deps, await withChannels(g));
         const held = clock.now().getTime() - firstAt;
         if (!(again.verdict.status === "dead" && SOFT_FAILURES.has(again.verdict.reason)) || held >= hold) {
           await checkOne(g, { firstAt, result: again });
@@ -300,7 +350,7 @@ export async function scanGroups(deps: ScanDeps, req: ScanRequest = {}): Promise
     g: GroupRow,
     retry?: { firstAt: number; result?: { probe: ProbeResult; verdict: Verdict } },
   ) => {
-    const { probe, verdict } = retry?.result ?? (await judgeGroup(deps, g));
+    const { probe, verdict } = retry?.result ?? (await judgeGroup(deps, await withChannels(g)));
     if (
       verdict.status === "dead" &&
       probe.error &&

@@ -10,12 +10,12 @@ import {
   type FetchListingResult,
   fetchListing,
   type ListingForm,
-  parseListing,
   readListingFile,
 } from "../sources/fetch-source.js";
 import { groupId, normalizeUrl } from "../sources/normalize-url.js";
-import type { ListedGroup } from "../sources/types.js";
-import { dbCityLookup } from "./geo-lookup.js";
+import { readListing } from "../sources/read-listing.js";
+import type { ListingFormat, ListingReading, SkippedItem } from "../sources/types.js";
+import { dbCityLookup, memoLookup } from "./geo-lookup.js";
 
 export const WIKI_SOURCE_ID = "wiki";
 
@@ -47,6 +47,10 @@ export type SyncOutcome =
       /** What the listing was read from, and where (the Markdown source, the page, or a file). */
       readFrom: ListingForm;
       readUrl: string;
+      /** The listing's format, as read from its content */
+      format: ListingFormat;
+      /** List items that are not groups, and why (intro bullets, conferences, region-wide channels…) */
+      skipped: SkippedItem[];
     } & SyncApplied)
   | { kind: "unchanged"; previous: number }
   | { kind: "refused"; found: number; previous: number; message: string }
@@ -78,13 +82,21 @@ export async function syncGroups(deps: SyncDeps, req: SyncRequest): Promise<Sync
     logger.info({ source: req.source }, "listing unchanged since last sync");
     return { kind: "unchanged", previous };
   }
+  const { body, contentType } = fetched;
 
-  let listed: ListedGroup[];
+  let reading: ListingReading | null;
   try {
-    listed = parseListing(fetched);
+    reading = readListing({ body, contentType, url: fetched.url });
   } catch (err) {
     return { kind: "failed", message: `Could not read the listing: ${(err as Error).message}` };
   }
+  if (!reading) {
+    return {
+      kind: "failed",
+      message: `${req.source} is not a wiki page Poick can read (MyST Markdown, Sphinx or MoinMoin HTML, or MoinMoin markup).`,
+    };
+  }
+  const listed = reading.groups;
 
   if (listed.length === 0) {
     return {
@@ -105,7 +117,7 @@ export async function syncGroups(deps: SyncDeps, req: SyncRequest): Promise<Sync
   }
 
   await ensureGazetteer(db);
-  const lookup = dbCityLookup(db);
+  const lookup = memoLookup(dbCityLookup(db));
   const fixes = new Map<string, GeoFix>();
   const now = isoNow(deps.clock);
   const upserts = [];
@@ -115,7 +127,7 @@ export async function syncGroups(deps: SyncDeps, req: SyncRequest): Promise<Sync
     const normalized = normalizeUrl(stripCredentials(g.url));
     if (seen.has(normalized)) continue;
     seen.add(normalized);
-    const where = `${g.city}|${g.region}|${g.country}|${g.continent}`;
+    const where = `${g.city}|${g.region}|${g.country}|${g.continent}|${(g.placeHints ?? []).join("/")}`;
     let fix = fixes.get(where);
     if (!fix) {
       fix = await locateGroup(lookup, g);
@@ -132,7 +144,21 @@ export async function syncGroups(deps: SyncDeps, req: SyncRequest): Promise<Sync
       country_code: fix.countryCode,
       country_name: g.country,
       region: g.region,
-      city: g.city,
+      // What every presenter shows as the place: the city, "Silesia (Katowice)" for a region, and nothing
+      // (so the country shows) when only the country's capital stands in.
+      city:
+        fix.level === "city"
+          ? fix.fromHint || !g.city
+            ? fix.matchedName
+            : g.city
+          : fix.level === "region"
+            ? (fix.placeLabel ?? g.city)
+            : fix.level === "none"
+              ? g.city
+              : null,
+      place_label: fix.placeLabel ?? null,
+      source_lines: g.lines ? JSON.stringify(g.lines) : null,
+      channels: (g.channels ?? []).map((c) => ({ ...c, normalized_url: normalizeUrl(c.url) })),
       lat: fix.lat,
       lon: fix.lon,
       geo_confidence: fix.confidence,
@@ -149,17 +175,19 @@ export async function syncGroups(deps: SyncDeps, req: SyncRequest): Promise<Sync
       lastModified: isUrl(req.source) ? fetched.lastModified : null,
       now,
       upserts,
+      snapshot: { format: reading.format, body, skipped: reading.skipped },
     },
     deps.afterWrite,
   );
   logger.info(
     {
       source: req.source,
-      readFrom: fetched.readFrom,
-      readUrl: fetched.readUrl,
       found: upserts.length,
       added: applied.added.length,
       removed: applied.removed.length,
+      rematched: applied.rematched,
+      format: reading.format,
+      skipped: reading.skipped.length,
     },
     "sync done",
   );
@@ -170,6 +198,8 @@ export async function syncGroups(deps: SyncDeps, req: SyncRequest): Promise<Sync
     previous,
     readFrom: fetched.readFrom,
     readUrl: fetched.readUrl,
+    format: reading.format,
+    skipped: reading.skipped,
     ...applied,
   };
 }

@@ -15,6 +15,8 @@ export const REASONS = {
   ok: { status: "alive", text: "The site answers and still looks like the group's site." },
   recent_activity: { status: "alive", text: "The group has had an event or a post recently." },
   upcoming_event: { status: "alive", text: "The group has an upcoming event." },
+  website_gone_meetup_active: { status: "alive", text: "Website gone; active on meetup.com." },
+  website_gone_list_active: { status: "alive", text: "Website gone; active on its mailing list." },
   no_recent_activity: {
     status: "dormant",
     text: "The site is still up, but its newest event or post is more than a year old.",

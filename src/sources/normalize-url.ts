@@ -37,7 +37,9 @@ export function normalizeUrl(url: string): string {
   params.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const query = params.length ? `?${new URLSearchParams(params).toString()}` : "";
 
-  return `//${host}${port}${path}${query}`;
+  // "groups.google.com/forum/#!forum/zimpy": a hash-bang fragment is the page's real address.
+  const hashbang = u.hash.startsWith("#!") ? u.hash : "";
+  return `//${host}${port}${path}${query}${hashbang}`;
 }
 
 const FOLDS: Record<string, string> = {

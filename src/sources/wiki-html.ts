@@ -1,9 +1,9 @@
 import * as cheerio from "cheerio";
 import type { AnyNode, Element } from "domhandler";
+import { groupsFromOutline } from "./outline-groups.js";
 import type { ListedGroup } from "./types.js";
 import {
   collapse,
-  groupsFromOutline,
   type InlinePart,
   isSelfLink,
   type OutlineBlock,
@@ -18,13 +18,25 @@ export function parseWikiHtml(html: string, pageUrl: string): ListedGroup[] {
 
 /** Page chrome that can sit inside the content area and never lists groups. */
 const CHROME =
-  ".table-of-contents, script, style, noscript, #pageinfo, #navibar, .navibar, .editbar, #footer, #header";
+  ".table-of-contents, script, style, noscript, #pageinfo, #navibar, .navibar, .editbar, #footer, #header, a.headerlink, .toctree-wrapper, nav, aside, .sphinxsidebar, .related";
+
+/**
+ * The element holding the page's own content. Sphinx (docutils) wraps it in `<section>`s under whatever
+ * the theme puts around them; MoinMoin uses `#content`.
+ */
+function contentRoot($: cheerio.CheerioAPI) {
+  const section = $("section")
+    .filter((_, el) => $(el).children("h1, h2, h3").length > 0)
+    .first();
+  if (section.length > 0) return section.parent();
+  return ["#content", "#page", "body"].map((sel) => $(sel).first()).find((el) => el.length > 0);
+}
 
 /** Headings and list items of the page content (not navigation, TOC, header or footer), in order. */
 export function htmlOutline(html: string, pageUrl: string): OutlineBlock[] {
   const $ = cheerio.load(html);
   const base = pageBase(pageUrl);
-  const root = ["#content", "#page", "body"].map((sel) => $(sel).first()).find((el) => el.length > 0);
+  const root = contentRoot($);
   if (!root) return [];
   root.find(CHROME).remove();
 
@@ -32,7 +44,11 @@ export function htmlOutline(html: string, pageUrl: string): OutlineBlock[] {
   root.find("h1, h2, h3, h4, h5, h6, li, dd").each((_, el) => {
     const heading = /^h([1-6])$/.exec(el.tagName.toLowerCase());
     if (heading) {
-      blocks.push({ kind: "heading", level: Number(heading[1]), text: collapse($(el).text()) });
+      blocks.push({
+        kind: "heading",
+        level: Number(heading[1]),
+        text: collapse($(el).text().replace(/¶/gu, "")),
+      });
       return;
     }
     const parts = inlineParts($, el, base);
@@ -71,7 +87,11 @@ function inlineParts($: cheerio.CheerioAPI, li: Element, base: PageBase): Inline
       return;
     }
     if (tag === "a") {
-      parts.push({ kind: "link", text: $(node).text(), url: linkUrl(node, base) });
+      const url = linkUrl(node, base);
+      const href = (node.attribs.href ?? "").trim();
+      const wiki =
+        url !== null && (!/^[a-z][a-z0-9+.-]*:/i.test(href) || new URL(url).host === new URL(base.href).host);
+      parts.push({ kind: "link", text: $(node).text(), url, ...(wiki ? { wiki: true } : {}) });
       return;
     }
     for (const child of node.children) walk(child);

@@ -1,6 +1,3 @@
-import { normalizeUrl } from "./normalize-url.js";
-import type { ListedGroup } from "./types.js";
-
 /**
  * What both wiki parsers reduce a page to: headings and list items in document order.
  * Turning that outline into groups happens here once, so the HTML and the raw markup
@@ -9,12 +6,24 @@ import type { ListedGroup } from "./types.js";
 export type InlinePart =
   | { kind: "text"; text: string }
   /** `url` is null for links that can never be a group (anchors, mailto, interwiki, the page itself). */
-  | { kind: "link"; text: string; url: string | null };
+  | {
+      kind: "link";
+      text: string;
+      url: string | null;
+      /** A link to another page of the same wiki (relative in the source). */
+      wiki?: boolean;
+    };
 
 export type OutlineBlock =
   | { kind: "heading"; level: number; text: string }
   /** `depth` 0 is a top-level list item, 1 an item nested in it, and so on. */
-  | { kind: "item"; depth: number; parts: InlinePart[] };
+  | {
+      kind: "item";
+      depth: number;
+      parts: InlinePart[];
+      /** First and last source line (1-based), when the reader knows them. */
+      lines?: [number, number];
+    };
 
 /** Where wiki-internal links point when the page itself came from a file. */
 export const DEFAULT_WIKI_PAGE_URL = "https://wiki.python.org/moin/LocalUserGroups";
@@ -65,11 +74,11 @@ export function isSelfLink(url: string, base: PageBase): boolean {
 
 export const collapse = (s: string): string => s.replace(/\s+/gu, " ").trim();
 
-const NON_GEOGRAPHIC =
-  /^(related(\s+(pages?|links|groups|lists|sites))?|see\s+also|external\s+links|other\s+(resources|lists|pages|links|directories|sites)|resources|references|notes?|links|categories|category|contents|table\s+of\s+contents|comments|discussion|feedback|footnotes|instructions|how\s+to\b.*|adding\s+.*)\s*:?$/i;
+export const NON_GEOGRAPHIC =
+  /^((general\s+)?(community\s+)?resources|related(\s+(pages?|links|groups|lists|sites))?|see\s+also|external\s+links|other\s+(resources|lists|pages|links|directories|sites)|resources|references|notes?|links|categories|category|contents|table\s+of\s+contents|comments|discussion|feedback|footnotes|instructions|how\s+to\b.*|adding\s+.*)\s*:?$/i;
 
 /** Countries the page subdivides into states or provinces: an h4 below them is a region, never a city. */
-const SUBDIVIDED =
+export const SUBDIVIDED =
   /^(united\s+states(\s+of\s+america)?|usa|u\.\s?s\.(\s?a\.)?|us|canada|australia|india|brazil|brasil|mexico|méxico)$/i;
 
 /** Words that mark a phrase as a group name or a remark rather than a place. */
@@ -91,13 +100,29 @@ const PLACE_CONNECTORS = new Set(
     .filter(Boolean),
 );
 
+/** Words that are never a place on their own, though they may start one ("The Hague", "New York"). */
+const NOT_A_PLACE_ALONE = new Set(
+  `the a an we you our in at on visit check join started located provides seeking new active see bringing
+   january february march april may june july august september october november december monday tuesday
+   wednesday thursday friday saturday sunday pm am tbd usa uk eu center centre central city county valley area
+   region north south east west northern southern eastern western bay metro greater lake springs empire`
+    .split(/\s+/)
+    .filter(Boolean),
+);
+
 /** A short run of capitalised words with no group vocabulary: "Atlanta", "São Paulo", "St. Louis". */
-export function looksLikePlace(s: string): boolean {
+export function looksLikePlace(s: string, opts: { alone?: boolean } = {}): boolean {
   const text = collapse(s);
   if (!text || text.length > 48) return false;
   if (/\d|https?:|@|www\.|[[\]{}|<>=\u0001\u0002]/iu.test(text)) return false;
   const words = text.split(" ");
   if (words.length > 5) return false;
+  if (
+    opts.alone !== false &&
+    words.length === 1 &&
+    NOT_A_PLACE_ALONE.has(text.toLowerCase().replace(/[.,]$/u, ""))
+  )
+    return false;
   if (!/^\p{Lu}/u.test(words[0] as string)) return false;
   return words.every((raw) => {
     const word = raw.replace(/^['"(]+|['"),.]+$/gu, "");
@@ -109,13 +134,13 @@ export function looksLikePlace(s: string): boolean {
   });
 }
 
-interface Place {
+export interface Place {
   city: string;
   regionHint: string | null;
 }
 
 /** "Portland, ME" → Portland + ME; "London, Ontario" → London + Ontario; "Washington, D.C." stays whole. */
-function splitPlace(label: string): Place {
+export function splitPlace(label: string): Place {
   const comma = label.lastIndexOf(",");
   if (comma > 0) {
     const city = label.slice(0, comma).trim();
@@ -136,13 +161,13 @@ function labelFromPrefix(prefix: string): string | null {
 }
 
 /** The text a link-less item offers to the items nested under it, e.g. "Berlin:" over a list of groups. */
-function labelOfItem(text: string): string | null {
+export function labelOfItem(text: string): string | null {
   const t = collapse(text).replace(/[\s:–—-]+$/u, "");
   if (!t || t.split(" ").length > 8 || /https?:|@/.test(t)) return null;
   return t;
 }
 
-interface ItemReading {
+export interface ItemReading {
   name: string;
   url: string;
   description: string | null;
@@ -151,9 +176,9 @@ interface ItemReading {
   placeFromPrefix: boolean;
 }
 
-const textOf = (parts: readonly InlinePart[]): string => parts.map((p) => p.text).join("");
+export const textOf = (parts: readonly InlinePart[]): string => parts.map((p) => p.text).join("");
 
-function groupLinkIndex(parts: readonly InlinePart[]): number {
+export function groupLinkIndex(parts: readonly InlinePart[]): number {
   const candidates: number[] = [];
   parts.forEach((p, i) => {
     if (p.kind === "link" && p.url) candidates.push(i);
@@ -179,7 +204,7 @@ function fencedText(parts: readonly InlinePart[]): string {
 const unfence = (s: string) => s.replace(/[\u0001\u0002]/gu, "");
 const stripLeadingSeparator = (s: string) => s.replace(/^[-–—:,;]\s*/u, "");
 
-function readItem(parts: readonly InlinePart[], inherited: string | null): ItemReading | null {
+export function readItem(parts: readonly InlinePart[], inherited: string | null): ItemReading | null {
   const g = groupLinkIndex(parts);
   if (g < 0) return null;
   const link = parts[g] as Extract<InlinePart, { kind: "link" }>;
@@ -228,108 +253,4 @@ function placeInPhrase(phrase: string): Place | null {
   if (looksLikePlace(phrase)) return { city: phrase, regionHint: null };
   const head = phrase.split(",")[0]?.trim() ?? "";
   return head && head !== phrase && looksLikePlace(head) ? { city: head, regionHint: null } : null;
-}
-
-interface Entry {
-  continent: string | null;
-  country: string | null;
-  /** Headings below the country, outermost first. */
-  subs: string[];
-  /** Index of the innermost heading, so items of one section can be judged together. */
-  section: number;
-  reading: ItemReading;
-}
-
-/** Headings and list items → groups, following the continent / country / region path. */
-export function groupsFromOutline(blocks: readonly OutlineBlock[]): ListedGroup[] {
-  const levels = blocks.flatMap((b) => (b.kind === "heading" && b.level >= 2 ? [b.level] : []));
-  if (levels.length === 0) return [];
-  const top = Math.min(...levels);
-
-  const entries: Entry[] = [];
-  let path: (string | null)[] = [];
-  let inGeography = false;
-  let skipBelow: number | null = null;
-  let section = -1;
-  let labels: (string | null)[] = [];
-
-  blocks.forEach((block, index) => {
-    if (block.kind === "heading") {
-      labels = [];
-      if (skipBelow !== null && block.level > skipBelow) return;
-      skipBelow = null;
-      if (block.level < top) {
-        inGeography = false;
-        path = [];
-        return;
-      }
-      const depth = block.level - top;
-      path = path.slice(0, depth);
-      while (path.length < depth) path.push(null);
-      if (NON_GEOGRAPHIC.test(block.text)) {
-        skipBelow = block.level;
-        inGeography = false;
-        return;
-      }
-      path.push(block.text || null);
-      inGeography = true;
-      section = index;
-      return;
-    }
-    if (!inGeography) return;
-    labels = labels.slice(0, block.depth);
-    const inherited = labels.findLast((l) => l !== null) ?? null;
-    const reading = readItem(block.parts, inherited);
-    while (labels.length < block.depth) labels.push(null);
-    labels.push(reading ? null : labelOfItem(textOf(block.parts)));
-    if (!reading) return;
-    entries.push({
-      continent: path[0] ?? null,
-      country: path[1] ?? null,
-      subs: path.slice(2).filter((s): s is string => s !== null),
-      section,
-      reading,
-    });
-  });
-
-  const regionSections = new Set<number>();
-  for (const e of entries) {
-    if (e.subs.length === 1 && (e.reading.placeFromPrefix || SUBDIVIDED.test(e.country ?? ""))) {
-      regionSections.add(e.section);
-    }
-  }
-
-  const seen = new Set<string>();
-  const groups: ListedGroup[] = [];
-  for (const e of entries) {
-    const key = normalizeUrl(e.reading.url);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    groups.push(toGroup(e, regionSections.has(e.section)));
-  }
-  return groups;
-}
-
-function toGroup(e: Entry, singleSubIsRegion: boolean): ListedGroup {
-  let regionHeading: string | null = null;
-  let cityHeading: string | null = null;
-  if (e.subs.length >= 2) {
-    regionHeading = e.subs[0] as string;
-    cityHeading = e.subs[e.subs.length - 1] as string;
-  } else if (e.subs.length === 1) {
-    if (singleSubIsRegion) regionHeading = e.subs[0] as string;
-    else cityHeading = e.subs[0] as string;
-  }
-  const place = e.reading.place;
-  const hint = place?.regionHint ?? null;
-  const hintIsCountry = hint !== null && e.country !== null && hint.toLowerCase() === e.country.toLowerCase();
-  return {
-    name: e.reading.name,
-    url: e.reading.url,
-    continent: e.continent,
-    country: e.country,
-    region: regionHeading ?? (hintIsCountry ? null : hint),
-    city: place?.city ?? cityHeading,
-    description: e.reading.description,
-  };
 }

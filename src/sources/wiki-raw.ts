@@ -1,12 +1,6 @@
+import { groupsFromOutline } from "./outline-groups.js";
 import type { ListedGroup } from "./types.js";
-import {
-  groupsFromOutline,
-  type InlinePart,
-  isSelfLink,
-  type OutlineBlock,
-  type PageBase,
-  pageBase,
-} from "./wiki-outline.js";
+import { type InlinePart, isSelfLink, type OutlineBlock, type PageBase, pageBase } from "./wiki-outline.js";
 
 /** Groups listed in a MoinMoin 1.9 page's markup (`?action=raw`), read the way moin renders it. */
 export function parseWikiRaw(markup: string, pageUrl: string): ListedGroup[] {
@@ -137,7 +131,7 @@ export function inlineParts(text: string, base: PageBase): InlinePart[] {
     else if (g.interwiki !== undefined) addText(g.interwiki);
     else if (g.word !== undefined) {
       if (g.bang) addText(g.word);
-      else parts.push({ kind: "link", text: g.word, url: pageLink(g.word, base) });
+      else parts.push({ kind: "link", text: g.word, url: pageLink(g.word, base), wiki: true });
     } else if (g.link !== undefined) parts.push(bracketLink(g.link, base));
     else if (g.url !== undefined) parts.push({ kind: "link", text: g.url, url: externalUrl(g.url) });
     else if (g.email !== undefined) parts.push({ kind: "link", text: g.email, url: null });
@@ -163,7 +157,7 @@ function bracketLink(inner: string, base: PageBase): InlinePart {
   if (/^(attachment|drawing):/.test(target) || /^[A-Z][a-zA-Z]+:/.test(target)) {
     return { kind: "link", text: text || target.slice(target.indexOf(":") + 1), url: null };
   }
-  return { kind: "link", text: text || target, url: pageLink(target, base) };
+  return { kind: "link", text: text || target, url: pageLink(target, base), wiki: true };
 }
 
 const externalUrl = (url: string): string | null => (/^https?:\/\/./i.test(url) ? url : null);

@@ -32,6 +32,8 @@ export function makeGroup(p: Partial<GroupRow> = {}): GroupRow {
     next_event_at: "2026-12-10T18:00:00.000Z",
     last_check_id: 1,
     search_key: "pysilesia | katowice | poland",
+    place_label: null,
+    source_lines: null,
     ...p,
   };
 }

@@ -10,6 +10,7 @@ export interface Seed {
   continent?: string;
   lat?: number;
   lon?: number;
+  channels?: { kind: string; url: string; label?: string }[];
 }
 
 /** Puts groups in the database the way a sync would (through the same query function). */
@@ -33,6 +34,12 @@ export async function seedGroups(
     lon: g.lon ?? 19.02,
     geo_confidence: 1,
     geo_level: "city" as const,
+    channels: (g.channels ?? []).map((c) => ({
+      kind: c.kind,
+      url: c.url,
+      normalized_url: c.url.toLowerCase(),
+      label: c.label ?? c.kind,
+    })),
   }));
   await applySync(db, { sourceId: "wiki", sourceUrl: "test", etag: null, lastModified: null, now, upserts });
   return upserts.map((u) => u.id);

@@ -75,6 +75,10 @@ beforeAll(async () => {
       .writeHead(200, { "content-type": "text/html" })
       .end(html("<h1>PyNamed</h1><p>The Python user group of Named. Monthly meetups.</p>")),
   );
+  web.route("www.meetup.com", (req, res) => {
+    if (req.url?.startsWith("/quiet-python")) res.writeHead(404, { "content-type": "text/html" }).end("gone");
+    else res.writeHead(200, { "content-type": "text/html" }).end(page("meetup-group.html"));
+  });
   web.resolve("bait.test", "10.0.0.5");
 });
 afterAll(() => web.close());
@@ -329,5 +333,50 @@ describe("scanGroups", () => {
     }
     const [gone] = await recentChecks(db, missing!, 1);
     expect(JSON.parse(gone!.evidence).why).toMatch(/doesn't exist/);
+  });
+  it("a dead website with an active Meetup group is alive by that evidence, and no death is announced", async () => {
+    const { db } = await tempDb();
+    const clock = new FakeClock();
+    const meetup = web.url("www.meetup.com", "/python-users-group-zurich/");
+    const [withMeetup, quietMeetup, noChannel] = await seedGroups(db, [
+      {
+        name: "PyZurich",
+        url: web.url("gone.test", "/pyzurich"),
+        channels: [{ kind: "meetup", url: meetup }],
+      },
+      {
+        name: "PyQuiet",
+        url: web.url("gone.test", "/pyquiet"),
+        channels: [{ kind: "meetup", url: web.url("www.meetup.com", "/quiet-python/") }],
+      },
+      { name: "PyNoChannel", url: web.url("gone.test", "/nochannel") },
+    ]);
+    // Both were seen alive before: a death would be confirmed after 3 failures over 24 h.
+    await db.updateTable("groups").set({ status: "alive", ever_alive: 1 }).execute();
+    const transitions: string[] = [];
+    const d = {
+      ...deps(db, clock),
+      onTransition: async (_trx: Db, t: { group: { name: string }; transition: string }) => {
+        transitions.push(`${t.group.name}:${t.transition}`);
+      },
+    };
+    for (let i = 0; i < 4; i++) {
+      const out = await scanGroups(d);
+      expect(out.kind).toBe("done");
+      clock.advanceHours(12);
+    }
+    const g = async (id: string) => (await getGroupById(db, id))!;
+    expect([(await g(withMeetup!)).status, (await g(withMeetup!)).reason]).toEqual([
+      "alive",
+      "website_gone_meetup_active",
+    ]);
+    const [check] = await recentChecks(db, withMeetup!, 1);
+    const evidence = JSON.parse(check!.evidence);
+    expect(evidence.summary).toBe("website gone; active on meetup.com");
+    expect(evidence.website.reason).toBe("http_404");
+    // A Meetup page that is gone too is no evidence of life; nor is no channel at all.
+    expect((await g(quietMeetup!)).status).toBe("dead");
+    expect((await g(noChannel!)).status).toBe("dead");
+    expect(transitions.sort()).toEqual(["PyNoChannel:dead", "PyQuiet:dead"]);
   });
 });

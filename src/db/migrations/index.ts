@@ -1,6 +1,7 @@
 import type { Migration } from "kysely";
 import * as m001 from "./001_initial.js";
 import * as m002 from "./002_search_and_status_index.js";
+import * as m003 from "./003_channels_and_places.js";
 import * as m004 from "./004_spatial_index.js";
 import * as m005 from "./005_c_collation_keys.js";
 
@@ -8,6 +9,7 @@ import * as m005 from "./005_c_collation_keys.js";
 export const migrations: Record<string, Migration> = {
   "001_initial": m001,
   "002_search_and_status_index": m002,
+  "003_channels_and_places": m003,
   "004_spatial_index": m004,
   "005_c_collation_keys": m005,
 };

@@ -1,0 +1,42 @@
+/** A group's channel as stored (group_channels) or as read from a listing. */
+export interface ChannelLike {
+  kind: string;
+  url: string;
+  label?: string | null;
+}
+
+const KIND_NAMES: Record<string, string> = {
+  website: "Website",
+  "mailing list": "Mailing list",
+  twitter: "Twitter/X",
+  facebook: "Facebook",
+  github: "GitHub",
+  gitlab: "GitLab",
+  slack: "Slack",
+  discord: "Discord",
+  irc: "IRC",
+  meetup: "Meetup",
+  telegram: "Telegram",
+  linkedin: "LinkedIn",
+  youtube: "YouTube",
+  instagram: "Instagram",
+  mastodon: "Mastodon",
+  blog: "Blog",
+  forum: "Forum",
+  events: "Events",
+  wiki: "Wiki",
+  other: "Link",
+};
+
+/** "Meetup: https://www.meetup.com/pysilesia/", one line per channel, in page order. */
+export function channelLines(channels: readonly ChannelLike[]): string[] {
+  return channels.map((c) => `${KIND_NAMES[c.kind] ?? "Link"}: ${c.url}`);
+}
+
+/** The channels as a short block for `poick info` and `/pug info`, or null when the group lists none. */
+export function channelsText(channels: readonly ChannelLike[], max = 10): string | null {
+  if (channels.length === 0) return null;
+  const lines = channelLines(channels.slice(0, max));
+  if (channels.length > max) lines.push(`…and ${channels.length - max} more`);
+  return lines.join("\n");
+}

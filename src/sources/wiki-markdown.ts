@@ -1,0 +1,133 @@
+import type { Token } from "markdown-it";
+import markdownIt from "markdown-it";
+import type { InlinePart, OutlineBlock, PageBase } from "./wiki-outline.js";
+import { isSelfLink, pageBase } from "./wiki-outline.js";
+
+// CommonMark with the MyST page's needs: no raw HTML (the conversion left none that matters), no typographer.
+const md = markdownIt("commonmark", { html: false });
+
+/**
+ * Headings and list items of a MyST Markdown page, in order, each with its source lines. Directives
+ * (```{admonition}```) are fenced code to CommonMark and drop out by themselves.
+ */
+export function markdownOutline(source: string, pageUrl: string): OutlineBlock[] {
+  const base = pageBase(pageUrl);
+  const tokens = md.parse(source, {});
+  const blocks: OutlineBlock[] = [];
+  let listDepth = -1;
+  /** The open list items, innermost last: an item's own paragraphs fill its parts. */
+  const openItems: { block: Extract<OutlineBlock, { kind: "item" }>; filled: boolean }[] = [];
+
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] as Token;
+    switch (t.type) {
+      case "heading_open": {
+        const inline = tokens[i + 1];
+        const text = inline?.type === "inline" ? plainText(inline.children ?? []) : "";
+        blocks.push({ kind: "heading", level: Number(t.tag.slice(1)), text: text.trim() });
+        break;
+      }
+      case "bullet_list_open":
+      case "ordered_list_open":
+        listDepth++;
+        break;
+      case "bullet_list_close":
+      case "ordered_list_close":
+        listDepth--;
+        break;
+      case "list_item_open": {
+        const lines: [number, number] | undefined = t.map ? [t.map[0] + 1, t.map[1]] : undefined;
+        const block: Extract<OutlineBlock, { kind: "item" }> = { kind: "item", depth: listDepth, parts: [] };
+        if (lines) block.lines = lines;
+        blocks.push(block);
+        openItems.push({ block, filled: false });
+        break;
+      }
+      case "list_item_close":
+        openItems.pop();
+        break;
+      case "inline": {
+        const item = openItems.at(-1);
+        // Only the item's own text: the paragraphs before its nested list.
+        if (item && tokens[i - 1]?.type === "paragraph_open") {
+          if (item.block.parts.length > 0) item.block.parts.push({ kind: "text", text: " " });
+          item.block.parts.push(...inlineParts(t.children ?? [], base));
+          item.filled = true;
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return blocks;
+}
+
+function plainText(children: Token[]): string {
+  return children
+    .map((c) =>
+      c.type === "text" || c.type === "code_inline" ? c.content : c.type === "softbreak" ? " " : "",
+    )
+    .join("");
+}
+
+function inlineParts(children: Token[], base: PageBase): InlinePart[] {
+  const parts: InlinePart[] = [];
+  let link: { href: string; text: string } | null = null;
+  const addText = (s: string) => {
+    if (link) link.text += s;
+    else if (s) parts.push({ kind: "text", text: s });
+  };
+  for (const c of children) {
+    switch (c.type) {
+      case "link_open":
+        link = { href: String(c.attrGet("href") ?? ""), text: "" };
+        break;
+      case "link_close":
+        if (link) {
+          const target = linkTarget(link.href, base);
+          parts.push({
+            kind: "link",
+            text: link.text,
+            url: target.url,
+            ...(target.wiki ? { wiki: true } : {}),
+          });
+        }
+        link = null;
+        break;
+      case "text":
+      case "code_inline":
+        addText(c.content);
+        break;
+      case "softbreak":
+      case "hardbreak":
+        addText(" ");
+        break;
+      case "image":
+        addText(c.content);
+        break;
+      default:
+        break;
+    }
+  }
+  return parts;
+}
+
+/** Where a Markdown link points if it could be a group: http(s) pages, and pages of the same wiki (relative). */
+function linkTarget(href: string, base: PageBase): { url: string | null; wiki: boolean } {
+  const h = href.trim();
+  if (!h || h.startsWith("#")) return { url: null, wiki: false };
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(h)?.[1]?.toLowerCase();
+  let resolved: URL;
+  try {
+    resolved = new URL(h, base.href);
+  } catch {
+    return { url: null, wiki: false };
+  }
+  if (scheme) {
+    if (scheme !== "http" && scheme !== "https") return { url: null, wiki: false };
+    return { url: resolved.href, wiki: false };
+  }
+  if (isSelfLink(resolved.href, base)) return { url: null, wiki: false };
+  return { url: resolved.href, wiki: true };
+}
