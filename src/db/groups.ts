@@ -239,7 +239,8 @@ export async function applySync(
       const channelKey = (channels ?? []).map((c) => `|${c.kind} ${c.url} ${c.label}`).join("");
       if ((channelsOf.get(id) ?? "") !== channelKey) {
         if (prev) replacedChannels.push(id);
-        (channels ?? []).forEach((c, position) => newChannels.push({ group_id: id, position, ...c }));
+        for (const [position, c] of (channels ?? []).entries())
+          newChannels.push({ group_id: id, position, ...c });
       }
       if (!prev) {
         fresh.push({
