@@ -1,3 +1,4 @@
+import { listChannels } from "../db/groups.js";
 import { recentChecks } from "../db/scans.js";
 import { pickGroup } from "../jobs/find-group.js";
 import { groupJson } from "../present/groups.js";
@@ -22,10 +23,14 @@ One group's verdict, the reason in plain words, its evidence and its recent chec
     const pick = await pickGroup(app.db, query);
     if (pick.kind !== "found") return groupNotPicked(ctx, query, pick);
     const g = pick.group;
-    const checks = await recentChecks(app.db, g.id, 10);
+    const [checks, channels] = await Promise.all([
+      recentChecks(app.db, g.id, 10),
+      listChannels(app.db, g.id),
+    ]);
     if (json) {
       printJson(ctx, {
         ...groupJson(g),
+        channels: channels.map((c) => ({ kind: c.kind, url: c.url, label: c.label })),
         checks: checks.map((c) => ({
           checked_at: c.checked_at,
           status: c.status,
@@ -42,6 +47,7 @@ One group's verdict, the reason in plain words, its evidence and its recent chec
     const info = groupInfo(
       g,
       checks,
+      channels,
       wordsFor("terminal", app.clock.now()),
       `run poick scan --group ${g.id}`,
     );

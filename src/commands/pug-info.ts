@@ -1,9 +1,10 @@
 import { type APIEmbed, ApplicationCommandOptionType } from "discord-api-types/v10";
-import { findGroups } from "../db/groups.js";
+import { findGroups, listChannels } from "../db/groups.js";
 import { recentChecks } from "../db/scans.js";
 import type { CheckRow, GroupRow } from "../db/schema.js";
 import { findGroup } from "../jobs/find-group.js";
 import { STATUS_COLOR } from "../liveness/status.js";
+import type { ChannelLike } from "../present/channels.js";
 import { groupInfo } from "../present/info.js";
 import { wordsFor } from "../present/medium.js";
 import { clampEmbed, DISCORD_LIMITS } from "../text/discord-limits.js";
@@ -27,8 +28,19 @@ export const infoSubcommand = {
   ],
 } as const satisfies SubcommandData;
 
-export function renderInfo(g: GroupRow, checks: CheckRow[], now: Date): Reply {
-  const info = groupInfo(g, checks, wordsFor("discord", now), "an admin can run `/pug-admin rescan`");
+export function renderInfo(
+  g: GroupRow,
+  checks: CheckRow[],
+  now: Date,
+  channels: readonly ChannelLike[] = [],
+): Reply {
+  const info = groupInfo(
+    g,
+    checks,
+    channels,
+    wordsFor("discord", now),
+    "an admin can run `/pug-admin rescan`",
+  );
   const embed: APIEmbed = clampEmbed({
     title: clip(info.title, DISCORD_LIMITS.title),
     url: safeUrl(info.url) ?? undefined,
@@ -46,7 +58,8 @@ export const unknownGroup = (query: string): Reply => ({
 });
 
 export async function infoReply(deps: CommandDeps, g: GroupRow): Promise<Reply> {
-  return renderInfo(g, await recentChecks(deps.db, g.id, 8), deps.clock.now());
+  const [checks, channels] = await Promise.all([recentChecks(deps.db, g.id, 8), listChannels(deps.db, g.id)]);
+  return renderInfo(g, checks, deps.clock.now(), channels);
 }
 
 export async function executeInfo(deps: CommandDeps, query: string): Promise<Reply> {

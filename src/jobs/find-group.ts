@@ -1,6 +1,6 @@
 import type { Db } from "../db/connect.js";
-import { findGroups, listChannels } from "../db/groups.js";
-import type { GroupChannelRow, GroupRow } from "../db/schema.js";
+import { findGroups } from "../db/groups.js";
+import type { GroupRow } from "../db/schema.js";
 
 /** The group a user means: by id (what autocomplete sends) or else the best name match. */
 export async function findGroup(db: Db, query: string): Promise<GroupRow | undefined> {
@@ -21,13 +21,4 @@ export async function pickGroup(db: Db, query: string): Promise<GroupPick> {
   if (exact.length === 1) return { kind: "found", group: exact[0] as GroupRow };
   if (found.length === 1) return { kind: "found", group: found[0] as GroupRow };
   return { kind: "several", groups: found };
-}
-
-/** A group with its channels (mailing list, Meetup, Twitter…), for `poick info` and `/pug info`. */
-export async function findGroupWithChannels(
-  db: Db,
-  query: string,
-): Promise<(GroupRow & { channels: GroupChannelRow[] }) | undefined> {
-  const group = await findGroup(db, query);
-  return group ? { ...group, channels: await listChannels(db, group.id) } : undefined;
 }

@@ -1,7 +1,8 @@
 import type { CheckRow, GroupRow } from "../db/schema.js";
 import { reasonText } from "../liveness/reasons.js";
 import { STATUS_EMOJI } from "../liveness/status.js";
-import { clip, placeLabel } from "../text/toolkit.js";
+import { clip, linkTo, placeLabel } from "../text/toolkit.js";
+import { type ChannelLike, channelsText } from "./channels.js";
 import type { Words } from "./medium.js";
 
 export interface InfoField {
@@ -21,7 +22,13 @@ export interface GroupInfo {
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
-export function groupInfo(g: GroupRow, checks: readonly CheckRow[], w: Words, rescanHint: string): GroupInfo {
+export function groupInfo(
+  g: GroupRow,
+  checks: readonly CheckRow[],
+  channels: readonly ChannelLike[],
+  w: Words,
+  rescanHint: string,
+): GroupInfo {
   const last = checks[0];
   const evidence = last ? (JSON.parse(last.evidence) as Record<string, unknown>) : {};
   const fields: InfoField[] = [
@@ -68,6 +75,8 @@ export function groupInfo(g: GroupRow, checks: readonly CheckRow[], w: Words, re
         .join("\n"),
     });
   }
+  const links = channelsText(channels, 10, w.medium === "discord" ? (url) => linkTo(url) : undefined);
+  if (links) fields.push({ name: "Channels", value: links });
   if (g.removed_at)
     fields.push({
       name: "Listing",

@@ -75,7 +75,14 @@ describe("/pug in-process", () => {
     const app = await testApp();
     await seedGroups(app.db, [
       { name: "PySilesia", url: "https://pysilesia.example/", city: "Katowice", lat: 50.26, lon: 19.02 },
-      { name: "Pykonik", url: "https://pykonik.example/", city: "Kraków", lat: 50.06, lon: 19.94 },
+      {
+        name: "Pykonik",
+        url: "https://pykonik.example/",
+        city: "Kraków",
+        lat: 50.06,
+        lon: 19.94,
+        channels: [{ kind: "meetup", url: "https://www.meetup.com/pykonik/" }],
+      },
     ]);
     const near = new RecordingResponder();
     await pug.run(app, member(), rawOptions("near", { place: "Katowice" }), near);
@@ -89,6 +96,7 @@ describe("/pug in-process", () => {
     const info = new RecordingResponder();
     await pug.run(app, member(), rawOptions("info", { group: "Pykonik" }), info);
     expect(info.text).toMatch(/Not checked yet/);
+    expect(info.text).toContain("Channels: Meetup: [www.meetup.com/pykonik](https://www.meetup.com/pykonik/)");
 
     const stats = new RecordingResponder();
     await pug.run(app, member(), rawOptions("stats", {}), stats);
