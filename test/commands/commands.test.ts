@@ -96,7 +96,9 @@ describe("/pug in-process", () => {
     const info = new RecordingResponder();
     await pug.run(app, member(), rawOptions("info", { group: "Pykonik" }), info);
     expect(info.text).toMatch(/Not checked yet/);
-    expect(info.text).toContain("Channels: Meetup: [www.meetup.com/pykonik](https://www.meetup.com/pykonik/)");
+    expect(info.text).toContain(
+      "Channels: Meetup: [www.meetup.com/pykonik](https://www.meetup.com/pykonik/)",
+    );
 
     const stats = new RecordingResponder();
     await pug.run(app, member(), rawOptions("stats", {}), stats);
