@@ -6,7 +6,7 @@ import {
   PermissionFlagsBits,
 } from "discord-api-types/v10";
 import { describeScope } from "../alerts/scope.js";
-import { getGroupById } from "../db/groups.js";
+import { getGroupById, lastSyncFlag } from "../db/groups.js";
 import {
   disableGuildAlerts,
   getGuildSettings,
@@ -344,6 +344,11 @@ export async function showAlerts(deps: CommandDeps, guildId: string): Promise<Re
     }
   }
   if (s?.status_board_channel_id) lines.push(`📋 Status board in <#${s.status_board_channel_id}>.`);
+  const flag = await lastSyncFlag(deps.db);
+  if (flag)
+    lines.push(
+      `⚠️ The wiki sync ${discordTime(flag.at)} needs a human look: ${safeText(flag.why)}. Check the page, then \`/pug-admin sync\`.`,
+    );
   lines.push(
     "",
     `Scan: last ${sched.lastScanAt ? discordTime(sched.lastScanAt) : "never"}${sched.nextScanAt ? `, next ${discordTime(sched.nextScanAt.toISOString())}` : ""}.`,

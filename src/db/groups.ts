@@ -102,7 +102,12 @@ export interface SyncApplied {
   rematched: number;
   /** The format of the previous successful sync, when it differs from this one. */
   previousFormat: string | null;
+  /** Why this sync was applied without announcements and flagged for a human, or null. */
+  flagged: string | null;
 }
+
+/** More new groups than this share of the listed ones at once is a flood: applied, not announced. */
+const FLOOD_SHARE = 1 / 3;
 
 const nameKey = (name: string) => searchText(name);
 
@@ -327,10 +332,33 @@ export async function applySync(
     }
     const previousFormat =
       prevSource?.format && format && prevSource.format !== format ? prevSource.format : null;
-    const result = { added, updated, removed, restored, rematched, previousFormat };
+    // A sudden flood of groups that match nothing we knew (by identity, so not a format change) is
+    // more likely a reader or page problem than news: applied, but quietly, and flagged for a human.
+    const listedBefore = existing.filter((g) => !g.removed_at).length;
+    const flagged =
+      !firstSync && listedBefore > 0 && added.length > listedBefore * FLOOD_SHARE
+        ? `${added.length} new groups at once (there were ${listedBefore}); no announcements were sent`
+        : null;
+    await trx
+      .insertInto("sync_history")
+      .values({
+        source_id: w.sourceId,
+        synced_at: w.now,
+        group_count: w.upserts.length,
+        added: added.length,
+        flagged,
+      })
+      .onConflict((oc) => oc.columns(["source_id", "synced_at"]).doNothing())
+      .execute();
+    const result = { added, updated, removed, restored, rematched, previousFormat, flagged };
     // A listing that changed format is compared by identity above; whatever still looks new is the
     // reader's doing, not news: no "new group" announcements for that one sync.
-    if (afterWrite) await afterWrite(trx as unknown as Db, result, firstSync || previousFormat !== null);
+    if (afterWrite)
+      await afterWrite(
+        trx as unknown as Db,
+        result,
+        firstSync || previousFormat !== null || flagged !== null,
+      );
     return result;
   });
 }
@@ -416,4 +444,27 @@ export async function nearestAliveGroup(
   return n
     ? { id: n.group.id, name: n.group.name, url: n.group.url, city: n.group.city, distanceKm: n.distanceKm }
     : null;
+}
+
+/** Group counts of the last few applied syncs, newest first (the guard compares with the largest). */
+export async function recentSyncCounts(db: Db, sourceId: string, n = 5): Promise<number[]> {
+  const rows = await db
+    .selectFrom("sync_history")
+    .select("group_count")
+    .where("source_id", "=", sourceId)
+    .orderBy("synced_at", "desc")
+    .limit(n)
+    .execute();
+  return rows.map((r) => r.group_count);
+}
+
+/** The newest sync that was flagged for a human, if it is the latest one. */
+export async function lastSyncFlag(db: Db): Promise<{ at: string; why: string } | null> {
+  const last = await db
+    .selectFrom("sync_history")
+    .select(["synced_at", "flagged"])
+    .orderBy("synced_at", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  return last?.flagged ? { at: last.synced_at, why: last.flagged } : null;
 }

@@ -57,6 +57,15 @@ export interface GroupsTable {
   source_lines: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
+export interface SyncHistoryTable {
+  source_id: string;
+  synced_at: IsoDate;
+  group_count: number;
+  added: number;
+  /** Why a human should look at this sync (e.g. a flood of new groups), or null. */
+  flagged: string | null;
+}
+
 export interface GroupChannelsTable {
   id: Generated<number>;
   group_id: string;
@@ -202,6 +211,7 @@ export interface Database {
   job_locks: JobLocksTable;
   job_runs: JobRunsTable;
   group_channels: GroupChannelsTable;
+  sync_history: SyncHistoryTable;
   listing_snapshots: ListingSnapshotsTable;
 }
 

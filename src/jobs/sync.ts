@@ -1,7 +1,7 @@
 import { type Clock, isoNow } from "../clock.js";
 import type { Db } from "../db/connect.js";
 import { ensureGazetteer } from "../db/gazetteer.js";
-import { applySync, getSource, type SyncApplied } from "../db/groups.js";
+import { applySync, getSource, recentSyncCounts, type SyncApplied } from "../db/groups.js";
 import { type GeoFix, locateGroup } from "../geo/geocode.js";
 import type { HttpClient } from "../http/client.js";
 import { stripCredentials } from "../http/redirects.js";
@@ -107,12 +107,15 @@ export async function syncGroups(deps: SyncDeps, req: SyncRequest): Promise<Sync
         "The listing has no groups at all. The page may have changed layout or be behind a login. Nothing was changed.",
     };
   }
-  if (previous > 0 && listed.length < previous / 2) {
+  // Against the largest of the recent syncs, not only the last: a page that loses 40% twice in a row
+  // is refused the second time too.
+  const baseline = Math.max(previous, ...(await recentSyncCounts(db, WIKI_SOURCE_ID)));
+  if (baseline > 0 && listed.length < baseline / 2) {
     return {
       kind: "refused",
       found: listed.length,
-      previous,
-      message: `The listing shows only ${listed.length} groups where the last sync found ${previous}. The page looks truncated or broken, so nothing was changed. Run the sync again later, or check the page by hand.`,
+      previous: baseline,
+      message: `The listing shows only ${listed.length} groups where recent syncs found up to ${baseline}. The page looks truncated or broken, so nothing was changed. Run the sync again later, or check the page by hand.`,
     };
   }
 

@@ -71,7 +71,8 @@ export function syncSummary(outcome: SyncOutcome | Busy, _w: Words): string {
         `${outcome.removed.length} no longer listed`,
       ];
       if (outcome.restored.length) bits.push(`${outcome.restored.length} listed again`);
-      return `✅ Read ${LISTING_FORM_WORDS[outcome.readFrom]}. Found ${outcome.found} groups (${outcome.placed} placed on a city): ${bits.join(", ")}.`;
+      const text = `✅ Read ${LISTING_FORM_WORDS[outcome.readFrom]}. Found ${outcome.found} groups (${outcome.placed} placed on a city): ${bits.join(", ")}.`;
+      return outcome.flagged ? `${text}\n⚠️ Please look at the page: ${outcome.flagged}.` : text;
     }
     case "unchanged":
       return `The page has not changed since the last sync (${outcome.previous} groups). Nothing to do.`;

@@ -1,13 +1,11 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Kysely, sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { MigrationError, migrateToLatest, openDatabase } from "../../src/db/connect.js";
 import { migrations } from "../../src/db/migrations/index.js";
 import { TSX_LOADER } from "../helpers/bot-process.js";
-import { tempDb } from "../helpers/db.js";
+import { createTestDatabase, tempDb } from "../helpers/db.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 
@@ -18,8 +16,8 @@ const applied = async (db: Kysely<never>, prefix: string) =>
 
 describe("migrations", () => {
   it("four processes opening a fresh database at once each start, and every migration runs once", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "poick-migrate-"));
-    const path = join(dir, "poick.db");
+    const database = await createTestDatabase("poick-migrate-");
+    const path = database.location;
     try {
       const script = `
         const { openDatabase } = await import(${JSON.stringify(join(ROOT, "src/db/connect.ts"))});
@@ -51,7 +49,7 @@ describe("migrations", () => {
       expect(await applied(db as never, "")).toEqual(Object.keys(migrations).sort());
       await db.destroy();
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      await database.remove();
     }
   }, 60_000);
 

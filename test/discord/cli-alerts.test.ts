@@ -1,14 +1,13 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../../src/db/connect.js";
 import { upsertGuildAlerts } from "../../src/db/guild-settings.js";
 import { type BotProcess, startBot, TSX_LOADER } from "../helpers/bot-process.js";
+import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import { type FakeDiscord, startFakeDiscord } from "../helpers/fake-discord.js";
 import { seedGroups } from "../helpers/seed.js";
 
@@ -24,7 +23,7 @@ let world: Server;
 let port = 0;
 let fake: FakeDiscord;
 let dir: string;
-let dbPath: string;
+let database: TestDatabase & { remove: () => Promise<void> };
 
 const name = (i: number) => `Group ${String(i).padStart(2, "0")}`;
 
@@ -43,15 +42,15 @@ beforeAll(async () => {
   world.keepAliveTimeout = 100;
   await new Promise<void>((r) => world.listen(0, "127.0.0.1", r));
   port = (world.address() as AddressInfo).port;
-  dir = mkdtempSync(join(tmpdir(), "poick-cli-alerts-"));
-  dbPath = join(dir, "poick.db");
+  database = await createTestDatabase("poick-cli-alerts-");
+  dir = database.dir;
   fake = await startFakeDiscord({
     guilds: [
       { name: "Everything", channels: ["general", "alerts"] },
       { name: "Germany only", channels: ["general", "alerts"] },
     ],
   });
-  const db = await openDatabase(dbPath);
+  const db = await openDatabase(database.location);
   // Groups 0-5 in Poland, 6-9 in Germany.
   await seedGroups(
     db,
@@ -79,11 +78,11 @@ afterAll(async () => {
   await fake?.close();
   await new Promise<void>((r) => world?.close(() => r()));
   world?.closeAllConnections();
-  rmSync(dir, { recursive: true, force: true });
+  await database?.remove();
 });
 
 const env = () => ({
-  POICK_DB: dbPath,
+  ...database.env,
   POICK_CANARY_URLS: "",
   POICK_ALLOW_NETS: "127.0.0.0/8",
   POICK_DEAD_AFTER_CHECKS: "1",

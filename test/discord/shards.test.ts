@@ -1,12 +1,10 @@
-import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../../src/db/connect.js";
 import { upsertGuildAlerts } from "../../src/db/guild-settings.js";
 import { type BotProcess, startBot } from "../helpers/bot-process.js";
+import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import { type FakeDiscord, startFakeDiscord } from "../helpers/fake-discord.js";
 import { seedGroups } from "../helpers/seed.js";
 
@@ -21,7 +19,7 @@ let port = 0;
 const down = new Set<number>();
 let fake: FakeDiscord;
 let dir: string;
-let dbPath: string;
+let database: TestDatabase & { remove: () => Promise<void> };
 let bot: BotProcess;
 
 beforeAll(async () => {
@@ -39,8 +37,8 @@ beforeAll(async () => {
   world.keepAliveTimeout = 100;
   await new Promise<void>((r) => world.listen(0, "127.0.0.1", r));
   port = (world.address() as AddressInfo).port;
-  dir = mkdtempSync(join(tmpdir(), "poick-shards-"));
-  dbPath = join(dir, "poick.db");
+  database = await createTestDatabase("poick-shards-");
+  dir = database.dir;
   fake = await startFakeDiscord({
     recommendedShards: 2,
     guilds: [
@@ -49,7 +47,7 @@ beforeAll(async () => {
       { name: "Three", channels: ["general", "alerts"] },
     ],
   });
-  const db = await openDatabase(dbPath);
+  const db = await openDatabase(database.location);
   await seedGroups(
     db,
     Array.from({ length: 4 }, (_, i) => ({ name: `Group ${i}`, url: `http://127.0.0.1:${port}/g/${i}` })),
@@ -61,7 +59,7 @@ beforeAll(async () => {
   });
   await db.destroy();
   bot = startBot(fake, {
-    POICK_DB: dbPath,
+    ...database.env,
     cwd: dir,
     POICK_SHARDS: "auto",
     DISCORD_GUILD_ID: "", // global commands: every guild has them
@@ -85,7 +83,7 @@ afterAll(async () => {
   await fake?.close();
   await new Promise<void>((r) => world?.close(() => r()));
   world?.closeAllConnections();
-  rmSync(dir, { recursive: true, force: true });
+  await database?.remove();
 });
 
 /** pids of the processes that started a scheduled scan, in order. */

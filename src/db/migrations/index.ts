@@ -4,6 +4,7 @@ import * as m002 from "./002_search_and_status_index.js";
 import * as m003 from "./003_channels_and_places.js";
 import * as m004 from "./004_spatial_index.js";
 import * as m005 from "./005_c_collation_keys.js";
+import * as m006 from "./006_sync_history.js";
 
 /** Static list (not a folder scan) so migrations work the same from src/ and dist/. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   "003_channels_and_places": m003,
   "004_spatial_index": m004,
   "005_c_collation_keys": m005,
+  "006_sync_history": m006,
 };
