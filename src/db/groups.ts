@@ -1,3 +1,4 @@
+import { inBatches } from "./batches.js";
 import { type Db, writeTransaction } from "./connect.js";
 import type {
   GroupChannelRow,
@@ -65,9 +66,6 @@ export async function findGroups(db: Db, query: string, limit = 25): Promise<Gro
     .slice(0, limit)
     .map((x) => x.g);
 }
-
-/** Rows per INSERT: ~30 columns each stays under SQLite's 32,766 and PostgreSQL's 65,535 parameters. */
-const INSERT_ROWS = 500;
 
 export interface SyncChannel {
   kind: string;
@@ -278,43 +276,22 @@ export async function applySync(
       updated++;
     }
     // Most of a re-sync is groups that didn't change: one UPDATE per batch of them, not one per group.
-    for (let i = 0; i < unchanged.length; i += INSERT_ROWS) {
-      await trx
-        .updateTable("groups")
-        .set({ last_seen_at: w.now })
-        .where("id", "in", unchanged.slice(i, i + INSERT_ROWS))
-        .execute();
-    }
+    await inBatches(unchanged, (ids) =>
+      trx.updateTable("groups").set({ last_seen_at: w.now }).where("id", "in", ids).execute(),
+    );
 
     // New groups in multi-row INSERTs: a first sync of 100,000 groups was 100,000 statements.
-    for (let i = 0; i < fresh.length; i += INSERT_ROWS) {
-      await trx
-        .insertInto("groups")
-        .values(fresh.slice(i, i + INSERT_ROWS))
-        .execute();
-    }
+    await inBatches(fresh, (rows) => trx.insertInto("groups").values(rows).execute());
     // Channels change rarely: only groups whose list changed are rewritten, in batches.
-    for (let i = 0; i < replacedChannels.length; i += INSERT_ROWS) {
-      await trx
-        .deleteFrom("group_channels")
-        .where("group_id", "in", replacedChannels.slice(i, i + INSERT_ROWS))
-        .execute();
-    }
-    for (let i = 0; i < newChannels.length; i += INSERT_ROWS) {
-      await trx
-        .insertInto("group_channels")
-        .values(newChannels.slice(i, i + INSERT_ROWS))
-        .execute();
-    }
+    await inBatches(replacedChannels, (ids) =>
+      trx.deleteFrom("group_channels").where("group_id", "in", ids).execute(),
+    );
+    await inBatches(newChannels, (rows) => trx.insertInto("group_channels").values(rows).execute());
 
     const removed = existing.filter((g) => !kept.has(g.id) && !g.removed_at).map((g) => g.id);
-    for (let i = 0; i < removed.length; i += 500) {
-      await trx
-        .updateTable("groups")
-        .set({ removed_at: w.now })
-        .where("id", "in", removed.slice(i, i + 500))
-        .execute();
-    }
+    await inBatches(removed, (ids) =>
+      trx.updateTable("groups").set({ removed_at: w.now }).where("id", "in", ids).execute(),
+    );
     if (w.snapshot) {
       await trx.deleteFrom("listing_snapshots").where("source_id", "=", w.sourceId).execute();
       await trx
@@ -412,17 +389,10 @@ export async function hasAnyGroup(db: Db): Promise<boolean> {
 }
 
 export async function groupsByIds(db: Db, ids: readonly string[]): Promise<GroupRow[]> {
-  const out: GroupRow[] = [];
-  for (let i = 0; i < ids.length; i += 500) {
-    out.push(
-      ...(await db
-        .selectFrom("groups")
-        .selectAll()
-        .where("id", "in", ids.slice(i, i + 500))
-        .execute()),
-    );
-  }
-  return out;
+  const batches = await inBatches(ids, (batch) =>
+    db.selectFrom("groups").selectAll().where("id", "in", batch).execute(),
+  );
+  return batches.flat();
 }
 
 export interface NearestAliveGroup {

@@ -223,6 +223,12 @@ function readingRegion(reading: CityText, country: string, adminCode: string | n
   return (reading.regionHint ? regionCode(country, reading.regionHint) : null) ?? adminCode;
 }
 
+/** The folded name a reading looks up, and the region it must lie in (when known). */
+function readingKey(reading: CityText, country: string, adminCode: string | null) {
+  const key = placeKey(reading.text);
+  return key ? { key, admin: readingRegion(reading, country, adminCode) } : null;
+}
+
 /** The biggest city named exactly as one reading says, within a country and (when known) region. */
 async function exactCity(
   lookup: CityLookup,
@@ -230,9 +236,9 @@ async function exactCity(
   country: string,
   adminCode: string | null,
 ): Promise<GeoFix | null> {
-  const key = placeKey(reading.text);
-  if (!key) return null;
-  const admin = readingRegion(reading, country, adminCode);
+  const where = readingKey(reading, country, adminCode);
+  if (!where) return null;
+  const { key, admin } = where;
   const scale = reading.partial ? 0.9 : 1;
   const exact = (await lookup.byKey(key, country)).sort(byPopulation);
   if (!exact[0]) return null;
@@ -250,9 +256,9 @@ async function nearCity(
   country: string,
   adminCode: string | null,
 ): Promise<GeoFix | null> {
-  const key = placeKey(reading.text);
-  if (!key) return null;
-  const admin = readingRegion(reading, country, adminCode);
+  const where = readingKey(reading, country, adminCode);
+  if (!where) return null;
+  const { key, admin } = where;
   const inPlace = (c: CityCandidate) => c.country === country && (!admin || c.adminCode === admin);
   const longer = (await lookup.byPrefix(`${key} `, 50)).filter(inPlace).sort(byPopulation);
   if (longer[0]) return cityFix(longer[0], 0.6);
