@@ -163,27 +163,18 @@ export async function applySync(
       .where("id", "=", w.sourceId)
       .executeTakeFirst();
     const format = w.snapshot?.format ?? null;
+    const source = {
+      url: w.sourceUrl,
+      etag: w.etag,
+      last_modified: w.lastModified,
+      last_synced_at: w.now,
+      last_group_count: w.upserts.length,
+      format,
+    };
     await trx
       .insertInto("sources")
-      .values({
-        id: w.sourceId,
-        url: w.sourceUrl,
-        etag: w.etag,
-        last_modified: w.lastModified,
-        last_synced_at: w.now,
-        last_group_count: w.upserts.length,
-        format,
-      })
-      .onConflict((oc) =>
-        oc.column("id").doUpdateSet({
-          url: w.sourceUrl,
-          etag: w.etag,
-          last_modified: w.lastModified,
-          last_synced_at: w.now,
-          last_group_count: w.upserts.length,
-          format,
-        }),
-      )
+      .values({ id: w.sourceId, ...source })
+      .onConflict((oc) => oc.column("id").doUpdateSet(source))
       .execute();
 
     const firstSync = !(await trx.selectFrom("groups").select("id").limit(1).executeTakeFirst());

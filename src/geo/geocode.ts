@@ -223,22 +223,23 @@ function readingRegion(reading: CityText, country: string, adminCode: string | n
   return (reading.regionHint ? regionCode(country, reading.regionHint) : null) ?? adminCode;
 }
 
-/** The folded name a reading looks up, and the region it must lie in (when known). */
-function readingKey(reading: CityText, country: string, adminCode: string | null) {
+/** One reading to look up: its folded name, the country, and the region it must lie in (when known). */
+interface CityQuery {
+  reading: CityText;
+  key: string;
+  country: string;
+  admin: string | null;
+}
+
+function cityQuery(reading: CityText, country: string, adminCode: string | null): CityQuery | null {
   const key = placeKey(reading.text);
-  return key ? { key, admin: readingRegion(reading, country, adminCode) } : null;
+  return key ? { reading, key, country, admin: readingRegion(reading, country, adminCode) } : null;
 }
 
 /** The biggest city named exactly as one reading says, within a country and (when known) region. */
-async function exactCity(
-  lookup: CityLookup,
-  reading: CityText,
-  country: string,
-  adminCode: string | null,
-): Promise<GeoFix | null> {
-  const where = readingKey(reading, country, adminCode);
-  if (!where) return null;
-  const { key, admin } = where;
+async function exactCity(lookup: CityLookup, q: CityQuery | null): Promise<GeoFix | null> {
+  if (!q) return null;
+  const { reading, key, country, admin } = q;
   const scale = reading.partial ? 0.9 : 1;
   const exact = (await lookup.byKey(key, country)).sort(byPopulation);
   if (!exact[0]) return null;
@@ -250,15 +251,9 @@ async function exactCity(
 }
 
 /** A city whose name starts with the reading ("Frankfurt" → "Frankfurt am Main") or is spelled alike. */
-async function nearCity(
-  lookup: CityLookup,
-  reading: CityText,
-  country: string,
-  adminCode: string | null,
-): Promise<GeoFix | null> {
-  const where = readingKey(reading, country, adminCode);
-  if (!where) return null;
-  const { key, admin } = where;
+async function nearCity(lookup: CityLookup, q: CityQuery | null): Promise<GeoFix | null> {
+  if (!q) return null;
+  const { key, country, admin } = q;
   const inPlace = (c: CityCandidate) => c.country === country && (!admin || c.adminCode === admin);
   const longer = (await lookup.byPrefix(`${key} `, 50)).filter(inPlace).sort(byPopulation);
   if (longer[0]) return cityFix(longer[0], 0.6);
@@ -314,7 +309,7 @@ export async function locateGroup(lookup: CityLookup, g: GroupWhere): Promise<Ge
   const adminCode = regionCode(country, g.region) ?? (g.region ? null : regionCode(country, g.country));
   const readings = city ? cityReadings(city) : [];
   for (const reading of readings) {
-    const fix = await exactCity(lookup, reading, country, adminCode);
+    const fix = await exactCity(lookup, cityQuery(reading, country, adminCode));
     if (fix) return labelled(fix) as GeoFix;
   }
   // A city the prose names: "Cracow's Python Users Group", "Python community in Warsaw", "PyCologne".
@@ -332,7 +327,7 @@ export async function locateGroup(lookup: CityLookup, g: GroupWhere): Promise<Ge
         .map((p) => ({ text: p, regionHint: null, partial: true })),
     ];
     for (const reading of pieces) {
-      let fix = await exactCity(lookup, reading, country, adminCode);
+      let fix = await exactCity(lookup, cityQuery(reading, country, adminCode));
       // Outside the heading's state (exactCity's low-confidence answer) only for a sizeable city
       // ("Fargo-Moorhead" under Minnesota), not for a namesake hamlet ("CoMO" → Como, Texas).
       if (fix && adminCode && fix.confidence <= 0.6 && (fix.population ?? 0) < 50_000) fix = null;
@@ -345,7 +340,7 @@ export async function locateGroup(lookup: CityLookup, g: GroupWhere): Promise<Ge
   const prose = await regionSeat(lookup, country, [city, ...hints]);
   if (prose) return prose;
   for (const reading of readings.filter((r) => !r.partial)) {
-    const fix = await nearCity(lookup, reading, country, adminCode);
+    const fix = await nearCity(lookup, cityQuery(reading, country, adminCode));
     if (fix) return labelled(fix) as GeoFix;
   }
   // Only a region heading ("### Texas"): the region stands for its seat (Austin), shown as the region.
