@@ -14,6 +14,8 @@ export interface LeadershipOptions {
   name?: string;
   /** A leader that stops renewing is replaced after this long (a killed one on this machine at once). */
   ttlMs?: number;
+  /** Who contends (default: this process). */
+  holder?: string;
   onGain(): void | Promise<void>;
   onLose(): void | Promise<void>;
 }
@@ -29,6 +31,7 @@ export function startLeadership(
 ): Leadership {
   const name = o.name ?? "leader";
   const ttl = o.ttlMs ?? 45_000;
+  const holder = o.holder ?? HOLDER;
   const expiry = () => new Date(d.clock.now().getTime() + ttl).toISOString();
   let leader = false;
   let stopped = false;
@@ -38,16 +41,16 @@ export function startLeadership(
     if (stopped) return;
     try {
       if (leader) {
-        if (await renewLock(d.db, name, HOLDER, expiry())) return;
+        if (await renewLock(d.db, name, holder, expiry())) return;
         leader = false;
-        d.logger.warn({ holder: HOLDER }, "lost the leadership; scheduled jobs stop here");
+        d.logger.warn({ holder }, "lost the leadership; scheduled jobs stop here");
         await o.onLose();
         return;
       }
       const now = d.clock.now().toISOString();
-      if (await tryAcquireLock(d.db, name, HOLDER, now, expiry(), holderIsGone)) {
+      if (await tryAcquireLock(d.db, name, holder, now, expiry(), holderIsGone)) {
         leader = true;
-        d.logger.info({ holder: HOLDER }, "leading: this process runs the schedule and delivers alerts");
+        d.logger.info({ holder }, "leading: this process runs the schedule and delivers alerts");
         await o.onGain();
       }
     } catch (err) {
@@ -69,7 +72,7 @@ export function startLeadership(
       if (leader) {
         leader = false;
         await o.onLose();
-        await releaseLock(d.db, name, HOLDER).catch(() => {});
+        await releaseLock(d.db, name, holder).catch(() => {});
       }
     },
   };
