@@ -104,8 +104,10 @@ export interface SyncApplied {
   flagged: string | null;
 }
 
-/** More new groups than this share of the listed ones at once is a flood: applied, not announced. */
+/** More new groups than this share of the listed ones at once is a flood: applied, not announced… */
 const FLOOD_SHARE = 1 / 3;
+/** …when they are more than a handful (two new groups on a list of three are news). */
+const FLOOD_MIN = 10;
 
 const nameKey = (name: string) => searchText(name);
 
@@ -304,7 +306,7 @@ export async function applySync(
     // more likely a reader or page problem than news: applied, but quietly, and flagged for a human.
     const listedBefore = existing.filter((g) => !g.removed_at).length;
     const flagged =
-      !firstSync && listedBefore > 0 && added.length > listedBefore * FLOOD_SHARE
+      !firstSync && listedBefore > 0 && added.length > Math.max(FLOOD_MIN, listedBefore * FLOOD_SHARE)
         ? `${added.length} new groups at once (there were ${listedBefore}); no announcements were sent`
         : null;
     await trx
