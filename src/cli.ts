@@ -5,9 +5,11 @@ import { type App, createApp } from "./app.js";
 import { backupVerb } from "./cli/backup.js";
 import { infoVerb } from "./cli/info.js";
 import { listVerb } from "./cli/list.js";
+import { mapVerb } from "./cli/map.js";
 import { migrateToVerb } from "./cli/migrate-to.js";
 import { nearVerb } from "./cli/near.js";
 import { registerVerb } from "./cli/register.js";
+import { reportVerb } from "./cli/report.js";
 import { scanVerb } from "./cli/scan.js";
 import { statsVerb } from "./cli/stats.js";
 import { syncVerb } from "./cli/sync.js";
@@ -25,6 +27,8 @@ export const VERBS: readonly Verb[] = [
   nearVerb,
   infoVerb,
   statsVerb,
+  mapVerb,
+  reportVerb,
   registerVerb,
   backupVerb,
   migrateToVerb,

@@ -6,7 +6,7 @@ import { str, UsageError, type Verb } from "./verb.js";
 /** `poick map [place|--region R] [--radius KM] --out FILE.png` (register in cli.ts's VERBS). */
 export const mapVerb: Verb = {
   name: "map",
-  usage: "map [place|--region R] [--radius KM] --out FILE.png   the groups on a map (PNG)",
+  usage: "map [place] --out FILE.png   the groups on a map, coloured by status (PNG)",
   help: `Usage: poick map [place | --region CONTINENT|COUNTRY] [--radius KM] --out FILE.png
 
 Draws the groups on a map, coloured by status: the world, a continent or country (--region),

@@ -6,7 +6,7 @@ import { str, UsageError, type Verb } from "./verb.js";
 /** `poick report --format wiki|markdown|csv|json [--out FILE]` (register in cli.ts's VERBS). */
 export const reportVerb: Verb = {
   name: "report",
-  usage: "report --format wiki|markdown|csv|json [--out FILE]   the clean-up report for the wiki",
+  usage: "report [--format F]          the clean-up list: the wiki page edited, markdown, csv or json",
   help: `Usage: poick report --format wiki|markdown|csv|json [--out FILE]
 
 The dead and dormant groups with their evidence, since when, and the nearest alive group.

@@ -1,6 +1,7 @@
 import { statusCountsByArea, statusCountsByScan } from "../db/charts.js";
 import type { Db } from "../db/connect.js";
 import type { Status } from "../db/schema.js";
+import { continentNamed, continentOf, countryCode } from "../geo/countries.js";
 
 export interface AreaShare {
   label: string;
@@ -61,4 +62,18 @@ export async function statsChartData(
     if (r.status === "alive") p.alive += r.count;
   }
   return { areas, history: [...byScan.values()], scope: opts.continent ?? "the world" };
+}
+
+/**
+ * The chart for a stats question: a continent's countries for a continent or a country (the country
+ * among its neighbours), the continents otherwise. An area it doesn't know draws the world; the
+ * caller has already refused it in words (groupStats).
+ */
+export async function statsChartFor(
+  db: Db,
+  filter: { country?: string | null; continent?: string | null },
+): Promise<StatsChartData> {
+  const continent =
+    continentNamed(filter.continent) ?? (filter.country ? continentOf(countryCode(filter.country)) : null);
+  return statsChartData(db, continent ? { continent } : {});
 }

@@ -1,4 +1,4 @@
-import type { AreaShare, ScanPoint } from "../jobs/chart-data.js";
+import type { AreaShare, ScanPoint, StatsChartData } from "../jobs/chart-data.js";
 import { STATUS_CSS as STATUS_COLOR, STATUSES } from "./map/colors.js";
 import { FONT_FAMILY, textWidth } from "./map/font.js";
 import { escapeXml, svgToPng } from "./map/png.js";
@@ -151,4 +151,17 @@ export function renderStatsChart(input: StatsChartInput, size = { width: 1200, h
   );
   const text = svg.join("");
   return { svg: text, png: svgToPng(text), width, height };
+}
+
+/** The stats picture `/pug stats` and `poick stats --chart` share: title, one-line summary, both panels. */
+export function statsChart(data: StatsChartData, now: Date): RenderedChart {
+  const total = data.areas.reduce((n, a) => n + a.total, 0);
+  const alive = data.areas.reduce((n, a) => n + a.byStatus.alive, 0);
+  return renderStatsChart({
+    title:
+      data.scope === "the world" ? "Python user groups of the world" : `Python user groups in ${data.scope}`,
+    subtitle: `${alive} of ${total} alive (${Math.round(pct(alive, total))}%) · ${now.toISOString().slice(0, 10)}`,
+    areas: data.areas,
+    history: data.history,
+  });
 }
