@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { buildReport } from "../jobs/report.js";
-import { REPORT_FORMATS, type ReportFormat, renderReport } from "../present/report.js";
+import { REPORT_FORMATS, type ReportFormat, renderReport, wikiEditSummary } from "../present/report.js";
 import { str, UsageError, type Verb } from "./verb.js";
 
 /** `poick report --format wiki|markdown|csv|json [--out FILE]` (register in cli.ts's VERBS). */
@@ -25,6 +25,7 @@ The dead and dormant groups with their evidence, since when, and the nearest ali
       ctx.io.stderr(`${report.message}\n`);
       return 3;
     }
+    if (format === "wiki") ctx.io.stderr(`${wikiEditSummary(report)}\n`);
     const out = str(values.out);
     if (out) {
       writeFileSync(out, report.text);

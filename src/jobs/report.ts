@@ -1,15 +1,19 @@
 import { around, distance } from "geokdbush";
 import KDBush from "kdbush";
 import type { Db } from "../db/connect.js";
-import { listActiveGroups } from "../db/groups.js";
+import { latestListingSnapshot, listActiveGroups } from "../db/groups.js";
 import { checksByIds } from "../db/report.js";
 import type { GroupRow, Status } from "../db/schema.js";
 import { reasonText } from "../liveness/reasons.js";
+import { WIKI_SOURCE_ID } from "./sync.js";
 
-/** The source page as Poick last read it (raw markup and its format), or null before the first sync stored one. */
+/** The source page as Poick last read it (raw text and the markup it is in), or null before the first sync. */
 export interface ListingSnapshot {
   text: string;
-  format: string;
+  /** The markup the wiki edit works on; "html" when the last sync only saw the rendered page. */
+  format: "myst" | "moin" | "html";
+  /** As the sync stored it: myst, moin-markup, sphinx-html or moin-html. */
+  readAs?: string;
 }
 
 export interface Replacement {
@@ -50,12 +54,12 @@ export interface ReportData {
 export const NO_SNAPSHOT_MESSAGE =
   "There is no copy of the wiki page yet: run poick sync first, then ask for the report again.";
 
-/**
- * The raw source text of the last successful sync. The listing_snapshots table is not in this
- * database yet (another change adds it, migration 003); until then there is nothing to read.
- */
-export async function readListingSnapshot(_db: Db): Promise<ListingSnapshot | null> {
-  return null;
+/** The raw text of the last successful sync of the wiki (listing_snapshots, written by every sync). */
+export async function readListingSnapshot(db: Db): Promise<ListingSnapshot | null> {
+  const row = await latestListingSnapshot(db, WIKI_SOURCE_ID);
+  if (!row) return null;
+  const format = row.format === "myst" ? "myst" : row.format === "moin-markup" ? "moin" : "html";
+  return { text: row.body, format, readAs: row.format };
 }
 
 function evidenceOf(

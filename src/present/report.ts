@@ -1,7 +1,9 @@
 import { stringify } from "csv-stringify/sync";
 import { NO_SNAPSHOT_MESSAGE, type ReportData, type ReportEntry } from "../jobs/report.js";
+import { normalizeUrl } from "../sources/normalize-url.js";
+import { readListing } from "../sources/read-listing.js";
 import { formatKm } from "../text/toolkit.js";
-import { moveInactiveEntries, type WikiFormat } from "./wiki-edit.js";
+import { INACTIVE_HEADING, moveInactiveEntries, type WikiFormat } from "./wiki-edit.js";
 
 export const REPORT_FORMATS = ["wiki", "markdown", "csv", "json"] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -88,18 +90,34 @@ export function reportMarkdown(data: ReportData): string {
   return lines.join("\n");
 }
 
+export const HTML_ONLY_MESSAGE =
+  "The last sync read the wiki's rendered HTML page, so its markup wasn't available to edit. " +
+  "Sync from the Markdown source (the page's _sources/….md.txt, or a saved LocalUserGroups.md) " +
+  "or the MoinMoin raw markup (?action=raw), then ask for the wiki report again.";
+
 /** The source page with dead entries moved under "Inactive groups"; dormant ones stay (they may wake up). */
 export function reportWiki(data: ReportData): RenderedReport {
   if (!data.snapshot) return { kind: "unavailable", message: NO_SNAPSHOT_MESSAGE };
-  const format: WikiFormat = data.snapshot.format === "moin" ? "moin" : "myst";
+  if (data.snapshot.format === "html") return { kind: "unavailable", message: HTML_ONLY_MESSAGE };
+  const format: WikiFormat = data.snapshot.format;
+  // The page read again, as the sync read it: a group's other links find the items that belong to it.
+  const listed = new Map(
+    (readListing({ body: data.snapshot.text })?.groups ?? []).map((g) => [normalizeUrl(g.url), g]),
+  );
   const edit = moveInactiveEntries(
     data.snapshot.text,
     format,
-    data.inactive.filter((e) => e.status === "dead").map((e) => ({ url: e.url, name: e.name })),
+    data.inactive
+      .filter((e) => e.status === "dead")
+      .map((e) => ({
+        url: e.url,
+        name: e.name,
+        alsoUrls: listed.get(normalizeUrl(e.url))?.channels?.map((c) => c.url) ?? [],
+      })),
   );
   return {
     kind: "file",
-    name: format === "myst" ? "LocalUserGroups.md" : "LocalUserGroups.moin.txt",
+    name: format === "myst" ? "LocalUserGroups.md" : "LocalUserGroups.moin",
     text: edit.text,
     moved: edit.moved.length,
     notFound: edit.notFound.map((e) => e.name),
@@ -111,10 +129,25 @@ export function renderReport(data: ReportData, format: ReportFormat): RenderedRe
     case "wiki":
       return reportWiki(data);
     case "markdown":
-      return { kind: "file", name: "poick-cleanup.md", text: reportMarkdown(data) };
+      return { kind: "file", name: "report.md", text: reportMarkdown(data) };
     case "csv":
-      return { kind: "file", name: "poick-groups.csv", text: reportCsv(data) };
+      return { kind: "file", name: "report.csv", text: reportCsv(data) };
     case "json":
-      return { kind: "file", name: "poick-cleanup.json", text: reportJson(data) };
+      return { kind: "file", name: "report.json", text: reportJson(data) };
   }
+}
+
+/** One or two lines on what the wiki edit did, for the person about to paste it. */
+export function wikiEditSummary(r: Extract<RenderedReport, { kind: "file" }>): string {
+  const moved = r.moved ?? 0;
+  const lines = [
+    moved === 0
+      ? "No dead group to move: the page is as Poick last read it."
+      : `Moved ${moved} dead ${moved === 1 ? "entry" : "entries"} under "${INACTIVE_HEADING}" at the end of ${moved === 1 ? "its section" : "their sections"}.`,
+  ];
+  if (r.notFound?.length)
+    lines.push(
+      `Left in place (nested under another entry, or not found on the page; move by hand): ${r.notFound.join(", ")}.`,
+    );
+  return lines.join("\n");
 }

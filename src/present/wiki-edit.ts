@@ -7,6 +7,11 @@ export type WikiFormat = "myst" | "moin";
 export interface EntryToMove {
   url: string;
   name: string;
+  /**
+   * The group's other links. The reader counts consecutive items that are plainly one group's links
+   * ("X" and "X 2") as one group; an item right after the entry whose own line holds one of these moves too.
+   */
+  alsoUrls?: string[];
 }
 
 export interface WikiEdit {
@@ -127,8 +132,9 @@ export function moveInactiveEntries(source: string, format: WikiFormat, entries:
   const inserts = new Map<number, { heading: string | null; blocks: string[][] }>();
   const removed = new Set<number>();
 
-  for (const item of items) {
+  for (let k = 0; k < items.length; k++) {
     if (remaining.length === 0) break;
+    const item = items[k] as Item;
     const s = sectionOf(item.start);
     const section = headings[s];
     if (section && isMarker(section.text)) continue;
@@ -154,12 +160,25 @@ export function moveInactiveEntries(source: string, format: WikiFormat, entries:
           : `${"=".repeat(Math.min(level, 5))} ${INACTIVE_HEADING} ${"=".repeat(Math.min(level, 5))}${eol}`;
     }
     const slot = inserts.get(at) ?? { heading, blocks: [] };
-    slot.blocks.push(lines.slice(item.start, item.end));
     inserts.set(at, slot);
-    // The item's lines and the blank lines after it (its separator) leave together.
-    let end = item.end;
-    while (end < lines.length && end < at && isBlank(lines[end] ?? "") && !headingAt.has(end)) end++;
-    for (let i = item.start; i < end; i++) removed.add(i);
+    // The item, and the items right after it that are the same group's other links.
+    const group = [item];
+    const others = (entry as EntryToMove).alsoUrls ?? [];
+    for (let n = items[k + 1]; n && others.length; n = items[k + 1]) {
+      const prev = group.at(-1) as Item;
+      const adjacent = lines.slice(prev.end, n.start).every(isBlank) && sectionOf(n.start) === s;
+      const first = lines[n.start] ?? "";
+      if (!adjacent || !others.some((url) => matches(first, { url, name: "" }))) break;
+      group.push(n);
+      k++;
+    }
+    for (const part of group) {
+      slot.blocks.push(lines.slice(part.start, part.end));
+      // The item's lines and the blank lines after it (its separator) leave together.
+      let end = part.end;
+      while (end < lines.length && end < at && isBlank(lines[end] ?? "") && !headingAt.has(end)) end++;
+      for (let i = part.start; i < end; i++) removed.add(i);
+    }
   }
 
   const out: string[] = [];

@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import { parse } from "csv-parse/sync";
 import { stringify } from "csv-stringify/sync";
-import { diffArrays } from "diff";
 import { describe, expect, it } from "vitest";
 import type { Db } from "../../src/db/connect.js";
 import { recordCheck } from "../../src/db/scans.js";
@@ -10,32 +9,11 @@ import { buildReport } from "../../src/jobs/report.js";
 import { CSV_COLUMNS, renderReport, reportCsv, reportMarkdown } from "../../src/present/report.js";
 import { type EntryToMove, moveInactiveEntries } from "../../src/present/wiki-edit.js";
 import { tempDb } from "../helpers/db.js";
+import { expectOnlyMoved, lineChanges } from "../helpers/line-diff.js";
 import { seedGroups } from "../helpers/seed.js";
 
 const myst = readFileSync(new URL("../fixtures/wiki/LocalUserGroups.2026.md", import.meta.url), "utf8");
 const moin = readFileSync(new URL("../fixtures/wiki/LocalUserGroups.raw.txt", import.meta.url), "utf8");
-
-/** Lines removed from and added to the source, by a line diff. */
-function lineChanges(before: string, after: string) {
-  const removed: string[] = [];
-  const added: string[] = [];
-  for (const part of diffArrays(before.split("\n"), after.split("\n"))) {
-    if (part.removed) removed.push(...part.value);
-    if (part.added) added.push(...part.value);
-  }
-  return { removed, added };
-}
-
-function expectOnlyMoved(before: string, after: string, headingPattern: RegExp) {
-  const { removed, added } = lineChanges(before, after);
-  const blank = (s: string) => s.trim() === "";
-  // What left is what arrived, apart from blank lines and the new headings.
-  expect(removed.filter((l) => !blank(l)).sort()).toEqual(
-    added.filter((l) => !blank(l) && !headingPattern.test(l)).sort(),
-  );
-  expect(removed.filter((l) => !blank(l)).length).toBeGreaterThan(0);
-  return { removed, added };
-}
 
 describe("wiki clean-up edit", () => {
   const mystDead: EntryToMove[] = [
@@ -102,6 +80,34 @@ describe("wiki clean-up edit", () => {
     const twice = moveInactiveEntries(once, "myst", mystDead);
     expect(twice.text).toBe(once);
     expect(twice.moved).toEqual([]);
+  });
+
+  it("moves a group's following items with it when they are the same group's other links", () => {
+    const edit = moveInactiveEntries(myst, "myst", [
+      {
+        url: "https://www.facebook.com/groups/pythondz/",
+        name: "Python Algeria",
+        alsoUrls: ["http://python.eljazeir.com/"],
+      },
+    ]);
+    expect(edit.moved).toHaveLength(1);
+    expectOnlyMoved(myst, edit.text, /^#### Inactive groups$/);
+    const lines = edit.text.split("\n");
+    const heading = lines.indexOf("#### Inactive groups");
+    expect(lines.slice(heading, heading + 5)).toEqual([
+      "#### Inactive groups",
+      "",
+      "- [Python Algeria](https://www.facebook.com/groups/pythondz/) - Algeria",
+      "",
+      "- [Python Algeria](http://python.eljazeir.com) 2 - Algeria",
+    ]);
+    // Without the other links, the second item is another group's and stays.
+    const alone = moveInactiveEntries(myst, "myst", [
+      { url: "https://www.facebook.com/groups/pythondz/", name: "Python Algeria" },
+    ]).text.split("\n");
+    expect(alone.indexOf("- [Python Algeria](http://python.eljazeir.com) 2 - Algeria")).toBeLessThan(
+      alone.indexOf("#### Inactive groups"),
+    );
   });
 
   it("moves MoinMoin entries under the next '=' level at the end of their section", () => {
