@@ -24,6 +24,7 @@ import { checkedOne, scanSummary, syncSummary } from "../present/outcomes.js";
 import { DISCORD_LIMITS } from "../text/discord-limits.js";
 import { clip, discordTime, safeText } from "../text/toolkit.js";
 import { type CommandData, defineCommand, type Routes, type SubcommandData } from "./define.js";
+import { executeReport, reportSubcommand } from "./pug-admin-report.js";
 import { autocompleteGroup, infoReply, unknownGroup } from "./pug-info.js";
 import { autocompletePlace } from "./pug-near.js";
 import { CONTINENT_CHOICES, scheduleInfo } from "./pug-stats.js";
@@ -68,6 +69,7 @@ export const pugAdminData = {
   options: [
     rescan,
     sync,
+    reportSubcommand,
     {
       type: ApplicationCommandOptionType.SubcommandGroup,
       name: "alerts",
@@ -195,6 +197,10 @@ export const pugAdmin = defineCommand({
       await res.defer(true);
       const outcome = await deps.jobs.sync({ force: true });
       return res.edit({ ephemeral: true, content: syncSummary(outcome, discordWords(deps)) });
+    },
+    report: async ({ deps }, a, res) => {
+      await res.defer(true);
+      return res.edit(await executeReport(deps, a.format));
     },
     "alerts channel": async ({ deps, inv }, a, res) => res.reply(await setAlerts(deps, inv, a)),
     "alerts off": async ({ deps, inv }, _a, res) => {

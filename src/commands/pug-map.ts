@@ -1,23 +1,46 @@
-import { ApplicationCommandOptionType } from "discord-api-types/v10";
-import { listActiveGroups } from "../db/groups.js";
+import { type APIEmbed, ApplicationCommandOptionType } from "discord-api-types/v10";
 import type { GroupRow, Status } from "../db/schema.js";
-import { percent } from "../text/toolkit.js";
+import { allCountries, CONTINENTS } from "../geo/countries.js";
+import { foldWords } from "../geo/normalize.js";
+import { mapRequest } from "../jobs/map-request.js";
+import { DEFAULT_RADIUS_KM } from "../jobs/near.js";
+import { STATUS_EMOJI, STATUSES } from "../liveness/status.js";
+import { STATUS_CSS } from "../present/map/colors.js";
+import { renderMap } from "../present/map/render.js";
+import { clampEmbed, DISCORD_LIMITS } from "../text/discord-limits.js";
+import { clip, safeText } from "../text/toolkit.js";
 import { type SubcommandData, showOption } from "./define.js";
-import type { CommandDeps, Reply } from "./types.js";
+import { type Choice, type CommandDeps, type Reply, type Responder, UserError } from "./types.js";
 
 export const mapSubcommand = {
   type: ApplicationCommandOptionType.Subcommand,
   name: "map",
-  description: "All groups as a map file (GeoJSON), coloured by status",
-  options: [showOption("Which groups to include (default: all)")],
+  description: "The groups on a map, coloured by status: the world, a region, or around a place",
+  options: [
+    {
+      type: ApplicationCommandOptionType.String,
+      name: "place",
+      description: "Around this place, e.g. Katowice (leave empty for the world or a region)",
+      autocomplete: true,
+      max_length: 100,
+    },
+    {
+      type: ApplicationCommandOptionType.Integer,
+      name: "radius_km",
+      description: `With place: the radius in km (default ${DEFAULT_RADIUS_KM})`,
+      min_value: 1,
+      max_value: 2000,
+    },
+    {
+      type: ApplicationCommandOptionType.String,
+      name: "region",
+      description: "A continent or a country, e.g. Europe or Poland",
+      autocomplete: true,
+      max_length: 60,
+    },
+    showOption("Which groups to draw (default: all)"),
+  ],
 } as const satisfies SubcommandData;
-
-const COLOR: Record<Status, string> = {
-  alive: "#2ecc71",
-  dormant: "#f1c40f",
-  dead: "#e74c3c",
-  unknown: "#95a5a6",
-};
 
 /** A GeoJSON FeatureCollection (simplestyle colours) that geojson.io, uMap or QGIS open as a map. */
 export function groupsGeoJson(groups: GroupRow[]) {
@@ -36,27 +59,86 @@ export function groupsGeoJson(groups: GroupRow[]) {
           country: g.country_name,
           status: g.status,
           reason: g.reason,
-          "marker-color": COLOR[g.status],
+          "marker-color": STATUS_CSS[g.status],
         },
       })),
   };
 }
 
-export async function executeMap(deps: CommandDeps, show: string | null): Promise<Reply> {
-  const all = await listActiveGroups(deps.db);
-  const groups = show === "alive" ? all.filter((g) => g.status === "alive") : all;
-  if (groups.length === 0) {
-    return {
+const countBy = (groups: { status: Status }[]) => {
+  const n: Record<Status, number> = { alive: 0, dormant: 0, dead: 0, unknown: 0 };
+  for (const g of groups) n[g.status]++;
+  return n;
+};
+
+/**
+ * `/pug map`: the picture (map.png, shown in the embed) and the same groups as GeoJSON for people who
+ * want to pan and zoom. A place or region Poick can't read is answered before anything is drawn.
+ */
+export async function executeMap(
+  deps: CommandDeps,
+  a: { place: string | null; radius_km: number | null; region: string | null; show: string | null },
+  res: Responder,
+): Promise<void> {
+  if (a.place && a.region) throw new UserError("Choose a place or a region, not both.");
+  const req = await mapRequest(deps.db, {
+    place: a.place,
+    region: a.region,
+    radiusKm: a.radius_km,
+    now: deps.clock.now(),
+  });
+  if (req.kind !== "map") return res.reply({ ephemeral: true, content: safeText(req.message) });
+  const alive = a.show === "alive";
+  const inArea = alive ? req.inArea.filter((g) => g.status === "alive") : req.inArea;
+  if (req.groups.length === 0)
+    return res.reply({
       ephemeral: true,
       content: "There are no groups to map yet. An admin can run `/pug-admin sync`.",
-    };
-  }
-  const placed = groups.filter((g) => g.lat !== null).length;
-  const alive = all.filter((g) => g.status === "alive").length;
-  return {
-    content:
-      `Here are ${placed} groups on a map (${alive} of ${all.length} alive, ${percent(alive, all.length)}). ` +
-      "Open the file at https://geojson.io or in uMap: green is alive, yellow dormant, red dead, grey unknown.",
-    files: [{ name: "python-user-groups.geojson", data: Buffer.from(JSON.stringify(groupsGeoJson(groups))) }],
+    });
+  await res.defer(false);
+  const map = renderMap(alive ? req.groups.filter((g) => g.status === "alive") : req.groups, req.view, {
+    title: req.title,
+    subtitle: req.subtitle,
+  });
+  const n = countBy(inArea);
+  const unplaced = inArea.filter((g) => g.lat === null || g.lon === null).length;
+  const lines = [
+    inArea.length === 0
+      ? `No ${alive ? "alive " : ""}group here yet.`
+      : STATUSES.filter((s) => n[s] > 0)
+          .map((s) => `${STATUS_EMOJI[s]} ${n[s]} ${s}`)
+          .join(" · "),
+  ];
+  if (unplaced > 0)
+    lines.push(
+      `${unplaced} of them ${unplaced === 1 ? "has" : "have"} no known place and ${unplaced === 1 ? "isn't" : "aren't"} drawn.`,
+    );
+  lines.push("The .geojson file opens in https://geojson.io, uMap or QGIS to zoom in and click the groups.");
+  const embed: APIEmbed = clampEmbed({
+    title: clip(req.title, DISCORD_LIMITS.title),
+    description: lines.join("\n"),
+    color: 0x3776ab,
+    image: { url: "attachment://map.png" },
+    footer: { text: `${req.subtitle} · 🟢 alive 🟡 dormant 🔴 dead ⚪ unknown` },
+  });
+  const reply: Reply = {
+    embeds: [embed],
+    files: [
+      { name: "map.png", data: map.png },
+      { name: "python-user-groups.geojson", data: Buffer.from(JSON.stringify(groupsGeoJson(inArea))) },
+    ],
   };
+  return res.edit(reply);
+}
+
+/** Continents and countries whose name starts with (or contains) what was typed. */
+export function autocompleteRegion(value: string): Choice[] {
+  const fold = (s: string) => foldWords(s).join(" ");
+  const q = fold(value);
+  const names = [...CONTINENTS, ...allCountries().map((c) => c.name)];
+  const starts = names.filter((n) => fold(n).startsWith(q));
+  const contains = names.filter((n) => !starts.includes(n) && fold(n).includes(q));
+  return [...starts, ...contains]
+    .slice(0, DISCORD_LIMITS.choices)
+    .map((n) => ({ name: clip(n, DISCORD_LIMITS.choiceName), value: clip(n, DISCORD_LIMITS.choiceValue) }));
 }

@@ -7,8 +7,10 @@ import {
   ComponentType,
 } from "discord-api-types/v10";
 import type { Place } from "../geo/geocode.js";
+import { mapRequest } from "../jobs/map-request.js";
 import { findNear, type NearbyGroup, type NearResult, placeSuggestions } from "../jobs/near.js";
 import { STATUS_EMOJI } from "../liveness/status.js";
+import { renderMap } from "../present/map/render.js";
 import { clampEmbed, DISCORD_LIMITS } from "../text/discord-limits.js";
 import { clip, discordTime, formatKm, linkTo, relativeTime, safeText } from "../text/toolkit.js";
 import { type SubcommandData, showOption } from "./define.js";
@@ -164,17 +166,74 @@ export async function autocompletePlace(deps: CommandDeps, value: string): Promi
   }));
 }
 
+export const NEAR_MAP = "near.png";
+
+/**
+ * The map of a near answer: the place, its radius and the groups around it, or null when there is
+ * nothing to draw (a did-you-mean, no group in the picture). Failures are logged, never shown.
+ */
+export async function nearMap(
+  deps: CommandDeps,
+  args: { place: string; radiusKm: number | null; show: string | null },
+): Promise<Buffer | null> {
+  try {
+    const req = await mapRequest(deps.db, {
+      place: args.place,
+      radiusKm: args.radiusKm ?? DEFAULT_RADIUS,
+      now: deps.clock.now(),
+    });
+    if (req.kind !== "map") return null;
+    const groups = args.show === "alive" ? req.groups.filter((g) => g.status === "alive") : req.groups;
+    const map = renderMap(groups, req.view, { title: req.title, subtitle: req.subtitle });
+    return map.stats.onMap > 0 ? map.png : null;
+  } catch (err) {
+    deps.logger.warn({ err, place: args.place }, "could not draw the near map");
+    return null;
+  }
+}
+
+/** The same answer with the map as the embed's picture. */
+export function withNearMap(reply: Reply, png: Buffer): Reply {
+  const [first, ...rest] = reply.embeds ?? [];
+  if (!first) return reply;
+  return {
+    ...reply,
+    embeds: [{ ...first, image: { url: `attachment://${NEAR_MAP}` } }, ...rest],
+    files: [{ name: NEAR_MAP, data: png }],
+  };
+}
+
+/**
+ * `/pug near`: the list goes out at once; the map follows as an edit of the same message, so drawing
+ * never delays the answer. If the map can't be drawn or sent, the list stays as it is.
+ */
+export async function answerNear(
+  deps: CommandDeps,
+  inv: Invocation,
+  args: { place: string; radiusKm: number | null; show: string | null },
+  res: Responder,
+): Promise<void> {
+  const reply = await executeNear(deps, inv, args);
+  await res.reply(reply);
+  if (reply.ephemeral || !reply.embeds?.length) return;
+  const png = await nearMap(deps, args);
+  if (!png) return;
+  try {
+    await res.edit(withNearMap(reply, png));
+  } catch (err) {
+    deps.logger.warn({ err, place: args.place }, "could not add the map to a near answer");
+  }
+}
+
 export const nearButtons: ButtonHandler = {
   prefix: "near",
   async execute(deps, inv, args, res: Responder) {
     const [, page, , radius, show, ...q] = args;
-    await res.update(
-      await executeNear(deps, inv, {
-        place: q.join(":"),
-        radiusKm: Number(radius) || DEFAULT_RADIUS,
-        show: show ?? "all",
-        page: Number(page) || 0,
-      }),
-    );
+    const near = { place: q.join(":"), radiusKm: Number(radius) || DEFAULT_RADIUS, show: show ?? "all" };
+    const reply = await executeNear(deps, inv, { ...near, page: Number(page) || 0 });
+    // Another page of the same list: the same map, drawn again and sent with the page, because an
+    // embed's attachment:// name points at a file uploaded with the same request.
+    const png = reply.ephemeral ? null : await nearMap(deps, near);
+    await res.update(png ? withNearMap(reply, png) : reply);
   },
 };

@@ -1,12 +1,14 @@
 import { type APIEmbed, ApplicationCommandOptionType } from "discord-api-types/v10";
 import { CONTINENTS } from "../geo/countries.js";
+import { statsChartFor } from "../jobs/chart-data.js";
 import { groupStats, type StatsResult } from "../jobs/stats.js";
 import type { Jobs } from "../jobs/use-cases.js";
 import { STATUS_EMOJI, STATUSES } from "../liveness/status.js";
+import { statsChart } from "../present/chart.js";
 import { clampEmbed } from "../text/discord-limits.js";
 import { discordTime, percent, safeText } from "../text/toolkit.js";
 import type { SubcommandData } from "./define.js";
-import type { CommandDeps, Reply } from "./types.js";
+import type { CommandDeps, Reply, Responder } from "./types.js";
 
 export const CONTINENT_CHOICES = CONTINENTS;
 
@@ -83,4 +85,34 @@ export async function executeStats(
   if (stats.kind === "unknown_area") return { ephemeral: true, content: stats.message };
   const schedule = await scheduleInfo(deps.jobs);
   return renderStats(stats, { ...schedule, lastScanAt: schedule.lastScanAt ?? stats.lastScanAt });
+}
+
+export const STATS_CHART = "stats.png";
+
+/**
+ * `/pug stats`: the numbers with the chart as the embed's picture (alive share per area, alive groups
+ * per scan). Drawing takes a moment, so the answer is deferred first; an area Poick doesn't know is
+ * answered at once, privately. If the chart can't be drawn, the numbers go out alone.
+ */
+export async function answerStats(
+  deps: CommandDeps,
+  filter: { country: string | null; continent: string | null },
+  res: Responder,
+): Promise<void> {
+  const reply = await executeStats(deps, filter);
+  const [embed] = reply.embeds ?? [];
+  if (reply.ephemeral || !embed) return res.reply(reply);
+  await res.defer(false);
+  let png: Buffer | null = null;
+  try {
+    png = statsChart(await statsChartFor(deps.db, filter), deps.clock.now()).png;
+  } catch (err) {
+    deps.logger.warn({ err }, "could not draw the stats chart");
+  }
+  if (!png) return res.edit(reply);
+  return res.edit({
+    ...reply,
+    embeds: [{ ...embed, image: { url: `attachment://${STATS_CHART}` } }],
+    files: [{ name: STATS_CHART, data: png }],
+  });
 }

@@ -1,10 +1,10 @@
 import { ApplicationCommandType, InteractionContextType } from "discord-api-types/v10";
 import { type CommandData, defineCommand } from "./define.js";
 import { autocompleteGroup, executeInfo, infoSubcommand } from "./pug-info.js";
-import { executeMap, mapSubcommand } from "./pug-map.js";
-import { autocompletePlace, executeNear, nearSubcommand } from "./pug-near.js";
+import { autocompleteRegion, executeMap, mapSubcommand } from "./pug-map.js";
+import { answerNear, autocompletePlace, nearSubcommand } from "./pug-near.js";
 import { executeSearch, searchSubcommand } from "./pug-search.js";
-import { executeStats, statsSubcommand } from "./pug-stats.js";
+import { answerStats, statsSubcommand } from "./pug-stats.js";
 
 export const pugData = {
   name: "pug",
@@ -19,18 +19,15 @@ export const pug = defineCommand({
   data: pugData,
   handlers: {
     near: async ({ deps, inv }, a, res) =>
-      res.reply(await executeNear(deps, inv, { place: a.place, radiusKm: a.radius_km, show: a.show })),
+      answerNear(deps, inv, { place: a.place, radiusKm: a.radius_km, show: a.show }, res),
     search: async ({ deps, inv }, a, res) => res.reply(await executeSearch(deps, inv, a.query)),
     info: async ({ deps }, a, res) => res.reply(await executeInfo(deps, a.group)),
-    stats: async ({ deps }, a, res) =>
-      res.reply(await executeStats(deps, { country: a.country, continent: a.continent })),
-    map: async ({ deps }, a, res) => {
-      await res.defer(false);
-      await res.reply(await executeMap(deps, a.show));
-    },
+    stats: async ({ deps }, a, res) => answerStats(deps, { country: a.country, continent: a.continent }, res),
+    map: async ({ deps }, a, res) => executeMap(deps, a, res),
   },
   autocomplete: {
     place: (deps, value) => autocompletePlace(deps, value),
     group: (deps, value) => autocompleteGroup(deps, value),
+    region: async (_deps, value) => autocompleteRegion(value),
   },
 });

@@ -1,7 +1,8 @@
 import type { Db } from "../db/connect.js";
 import { listActiveGroups } from "../db/groups.js";
-import type { Status } from "../db/schema.js";
+import type { GroupRow, Status } from "../db/schema.js";
 import { allCountries, countryCode, countryName } from "../geo/countries.js";
+import { distanceKm } from "../geo/distance.js";
 import { DEFAULT_RADIUS_KM, findPlace } from "./near.js";
 
 /** The plain data a map shows (present/map/render.ts draws it). */
@@ -23,7 +24,15 @@ export type MapView =
 const CONTINENTS = new Set([...allCountries().map((c) => c.continent.toLowerCase()), "australia"]);
 
 export type MapRequest =
-  | { kind: "map"; groups: MapGroup[]; view: MapView; title: string; subtitle: string }
+  | {
+      kind: "map";
+      groups: MapGroup[];
+      view: MapView;
+      title: string;
+      subtitle: string;
+      /** The listed groups inside the asked-for area (within the radius, the continent or the country). */
+      inArea: GroupRow[];
+    }
   | { kind: "not_understood"; message: string };
 
 /**
@@ -57,12 +66,16 @@ export async function mapRequest(
     }
     const radiusKm = opts.radiusKm ?? DEFAULT_RADIUS_KM;
     const { place } = found;
+    const inArea = rows.filter(
+      (g) => g.lat !== null && g.lon !== null && distanceKm(place.lat, place.lon, g.lat, g.lon) <= radiusKm,
+    );
     return {
       kind: "map",
       groups,
       view: { kind: "near", lat: place.lat, lon: place.lon, radiusKm, placeName: place.name },
       title: `Python user groups within ${radiusKm} km of ${place.name}`,
       subtitle: place.label,
+      inArea,
     };
   }
   if (opts.region) {
@@ -75,6 +88,7 @@ export async function mapRequest(
         view: { kind: "continent", continent: name },
         title: `Python user groups in ${name}`,
         subtitle: sub(inside.length, inside.filter((g) => g.status === "alive").length),
+        inArea: inside,
       };
     }
     const code = countryCode(opts.region);
@@ -87,6 +101,7 @@ export async function mapRequest(
       view: { kind: "country", code },
       title: `Python user groups in ${countryName(code)}`,
       subtitle: sub(inside.length, inside.filter((g) => g.status === "alive").length),
+      inArea: inside,
     };
   }
   return {
@@ -95,5 +110,6 @@ export async function mapRequest(
     view: { kind: "world" },
     title: "Python user groups of the world",
     subtitle: sub(rows.length, alive),
+    inArea: rows,
   };
 }

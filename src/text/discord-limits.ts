@@ -18,6 +18,8 @@ export const DISCORD_LIMITS = {
   choiceValue: 100,
   choices: 25,
   customId: 100,
+  /** Files a bot attaches to one message: Discord allows 10 MiB without boosts; 8 MiB leaves room for the rest. */
+  attachmentBytes: 8 * 1024 * 1024,
 } as const;
 
 const noPings = () => ({ parse: [] });
