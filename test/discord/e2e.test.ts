@@ -1,6 +1,8 @@
 import { spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PNG } from "pngjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../../src/db/connect.js";
 import { syncGroups } from "../../src/jobs/sync.js";
@@ -8,7 +10,12 @@ import { silentLogger } from "../../src/logger.js";
 import { type BotProcess, MAIN, startBot, TSX_LOADER } from "../helpers/bot-process.js";
 import { FakeClock } from "../helpers/clock.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
-import { type FakeDiscord, startFakeDiscord } from "../helpers/fake-discord.js";
+import {
+  type FakeAttachment,
+  type FakeDiscord,
+  type InteractionResult,
+  startFakeDiscord,
+} from "../helpers/fake-discord.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 const WIKI = join(ROOT, "test/fixtures/wiki/LocalUserGroups.html");
@@ -47,6 +54,25 @@ beforeAll(async () => {
   );
   await fake.waitForReady(30_000);
 }, 120_000);
+
+/** What a Discord client would download for an attachment; kept in POICK_SAVE_PICTURES to look at. */
+async function download(a: FakeAttachment | undefined, tag = "e2e"): Promise<Buffer> {
+  expect(a, "attachment").toBeDefined();
+  const res = await fetch((a as FakeAttachment).url);
+  expect(res.status).toBe(200);
+  const bytes = Buffer.from(await res.arrayBuffer());
+  expect(bytes.length).toBe((a as FakeAttachment).size);
+  const keep = process.env.POICK_SAVE_PICTURES;
+  if (keep) {
+    mkdirSync(keep, { recursive: true });
+    writeFileSync(join(keep, `${tag}-${(a as FakeAttachment).filename}`), bytes);
+  }
+  return bytes;
+}
+
+const attached = (r: InteractionResult) => r.original?.attachments.map((a) => a.filename) ?? [];
+const embedImage = (r: InteractionResult) =>
+  (r.original?.embeds[0]?.image as { url?: string } | undefined)?.url;
 
 afterAll(async () => {
   bot?.kill();
@@ -117,6 +143,75 @@ describe("the bot against a fake Discord", () => {
   it("/pug stats counts by status", async () => {
     const r = await fake.slash("pug", {}, { subcommand: "stats" });
     expect(r.text).toMatch(/\d+ \/ 46 = [\d.]+% alive/);
+  });
+
+  it("/pug map answers with map.png in its embed and the GeoJSON beside it", async () => {
+    const r = await fake.slash(
+      "pug",
+      {},
+      { subcommand: "map", until: (x) => attached(x).length >= 2, timeoutMs: 20_000 },
+    );
+    expect(r.callbacks[0]?.type).toBe(5); // deferred while drawing
+    expect(r.ephemeral).toBe(false);
+    expect(attached(r)).toEqual(["map.png", "python-user-groups.geojson"]);
+    expect(embedImage(r)).toBe("attachment://map.png");
+    expect(r.text).toContain("Python user groups of the world");
+    const img = PNG.sync.read(await download(r.original?.attachments[0]));
+    expect([img.width, img.height]).toEqual([1200, 680]);
+    const geo = JSON.parse(String(await download(r.original?.attachments[1]))) as { features: unknown[] };
+    expect(geo.features.length).toBeGreaterThan(30);
+  });
+
+  it("/pug map around a place draws that place", async () => {
+    const r = await fake.slash(
+      "pug",
+      { place: "Kraków", radius_km: 300 },
+      { subcommand: "map", until: (x) => attached(x).length >= 2, timeoutMs: 20_000 },
+    );
+    expect(r.text).toMatch(/within 300 km of Kraków/);
+    const img = PNG.sync.read(await download(r.original?.attachments[0], "krakow"));
+    expect([img.width, img.height]).toEqual([1200, 820]);
+  });
+
+  it("/pug stats attaches the chart as the embed's picture", async () => {
+    const r = await fake.slash(
+      "pug",
+      {},
+      { subcommand: "stats", until: (x) => attached(x).length >= 1, timeoutMs: 20_000 },
+    );
+    expect(r.text).toMatch(/\d+ \/ 46 = [\d.]+% alive/);
+    expect(attached(r)).toEqual(["stats.png"]);
+    expect(embedImage(r)).toBe("attachment://stats.png");
+    const img = PNG.sync.read(await download(r.original?.attachments[0]));
+    expect([img.width, img.height]).toEqual([1200, 620]);
+  });
+
+  it("/pug near answers with the list, then the same message gains the map", async () => {
+    const r = await fake.slash(
+      "pug",
+      { place: "Katowice" },
+      { subcommand: "near", until: (x) => attached(x).length >= 1, timeoutMs: 20_000 },
+    );
+    // The first answer is the list, without a file; the map arrives as an edit of that message.
+    expect(r.callbacks[0]?.type).toBe(4);
+    expect(r.callbacks[0]?.data).not.toHaveProperty("attachments");
+    expect(r.edits[0]?.files.map((f) => f.name)).toEqual(["near.png"]);
+    expect(attached(r)).toEqual(["near.png"]);
+    expect(embedImage(r)).toBe("attachment://near.png");
+    expect(r.text).toContain("PySilesia");
+    expect(PNG.sync.read(await download(r.original?.attachments[0])).width).toBe(1200);
+  });
+
+  it("/pug-admin report sends the clean-up file privately", async () => {
+    const r = await fake.slash(
+      "pug-admin",
+      { format: "csv" },
+      { subcommand: "report", user: "admin", until: (x) => attached(x).length >= 1, timeoutMs: 20_000 },
+    );
+    expect(r.callbacks[0]?.type).toBe(5);
+    expect(r.ephemeral).toBe(true);
+    expect(attached(r)).toEqual(["report.csv"]);
+    expect(String(await download(r.original?.attachments[0]))).toMatch(/^url,name,is_alive,/);
   });
 
   it("/pug-admin rescan is refused for an ordinary member and accepted for an admin", async () => {

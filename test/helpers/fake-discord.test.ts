@@ -398,6 +398,10 @@ describe("fake Discord with the real discord.js Client", () => {
     const req = fake.requests.at(-1);
     expect(req?.body).toMatchObject({ content: "with file" });
     expect(req?.files).toEqual([expect.objectContaining({ field: "files[0]", name: "a.txt", size: 5 })]);
+    // The attachment's url serves the bytes, as Discord's CDN does.
+    const got = await fetch(sent.attachments.first()?.url as string);
+    expect(await got.text()).toBe("hello");
+    expect((await fetch(`${fake.apiUrl.replace(/\/api$/, "")}/attachments/1/none`)).status).toBe(404);
   });
 
   it("retries after a 429 with Retry-After", async () => {

@@ -122,6 +122,8 @@ export interface RecordedFile {
   name: string;
   contentType: string;
   size: number;
+  /** The bytes as sent; a stored message's attachment serves them at its `url`, like Discord's CDN. */
+  data: Buffer;
 }
 
 export interface RecordedRequest {
@@ -903,7 +905,13 @@ async function parseBody(
           }
         }
       } else {
-        files.push({ field, name: value.name, contentType: value.type, size: value.size });
+        files.push({
+          field,
+          name: value.name,
+          contentType: value.type,
+          size: value.size,
+          data: Buffer.from(await value.arrayBuffer()),
+        });
       }
     }
     return { body, files, invalid };
@@ -1060,6 +1068,7 @@ export async function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<F
   const interactions = new Map<string, InteractionState>();
   const interactionsByToken = new Map<string, InteractionState>();
   const allMessages = new Map<string, StoredMessage>();
+  const attachmentBytes = new Map<string, RecordedFile>();
   const channelLog = new Map<string, StoredMessage[]>();
   const nonces = new Map<string, { at: number; stored: StoredMessage }>();
   const globalCommands: Obj[] = [];
@@ -1591,6 +1600,7 @@ export async function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<F
   function attachmentsFrom(files: RecordedFile[]): FakeAttachment[] {
     return files.map((f) => {
       const id = nextId();
+      attachmentBytes.set(id, f);
       const url = `http://127.0.0.1:${port}/attachments/${id}/${encodeURIComponent(f.name)}`;
       return { id, filename: f.name, size: f.size, url, proxy_url: url, content_type: f.contentType };
     });
@@ -2206,6 +2216,15 @@ export async function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<F
   async function handleHttp(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     const method = (req.method ?? "GET").toUpperCase();
+    // The CDN: an attachment's bytes at its url (/attachments/<id>/<name>), no token needed.
+    const cdn = /^\/attachments\/(\d+)\/[^/]+$/.exec(url.pathname);
+    if (cdn && method === "GET") {
+      const file = attachmentBytes.get(cdn[1] as string);
+      if (!file) res.writeHead(404).end();
+      else
+        res.writeHead(200, { "content-type": file.contentType || "application/octet-stream" }).end(file.data);
+      return;
+    }
     const raw = await readAll(req);
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers))
