@@ -115,7 +115,7 @@ describe("poick CLI over the fixture wiki", () => {
   });
 
   it("every command has --help", async () => {
-    for (const verb of ["sync", "scan", "list", "near", "info", "stats"]) {
+    for (const verb of ["sync", "scan", "list", "near", "info", "stats", "map", "report"]) {
       const r = await cli([verb, "--help"], env);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/^Usage: poick/);
