@@ -75,7 +75,7 @@ const countBy = (groups: { status: Status }[]) => {
  * `/pug map`: the picture (map.png, shown in the embed) and the same groups as GeoJSON for people who
  * want to pan and zoom. A place or region Poick can't read is answered before anything is drawn.
  */
-export async function executeMap(
+export async function answerMap(
   deps: CommandDeps,
   a: { place: string | null; radius_km: number | null; region: string | null; show: string | null },
   res: Responder,

@@ -1,7 +1,7 @@
 import { ApplicationCommandType, InteractionContextType } from "discord-api-types/v10";
 import { type CommandData, defineCommand } from "./define.js";
 import { autocompleteGroup, executeInfo, infoSubcommand } from "./pug-info.js";
-import { autocompleteRegion, executeMap, mapSubcommand } from "./pug-map.js";
+import { autocompleteRegion, answerMap, mapSubcommand } from "./pug-map.js";
 import { answerNear, autocompletePlace, nearSubcommand } from "./pug-near.js";
 import { executeSearch, searchSubcommand } from "./pug-search.js";
 import { answerStats, statsSubcommand } from "./pug-stats.js";
@@ -23,7 +23,7 @@ export const pug = defineCommand({
     search: async ({ deps, inv }, a, res) => res.reply(await executeSearch(deps, inv, a.query)),
     info: async ({ deps }, a, res) => res.reply(await executeInfo(deps, a.group)),
     stats: async ({ deps }, a, res) => answerStats(deps, { country: a.country, continent: a.continent }, res),
-    map: async ({ deps }, a, res) => executeMap(deps, a, res),
+    map: async ({ deps }, a, res) => answerMap(deps, a, res),
   },
   autocomplete: {
     place: (deps, value) => autocompletePlace(deps, value),
