@@ -1,7 +1,7 @@
 import { ApplicationCommandType, InteractionContextType } from "discord-api-types/v10";
 import { type CommandData, defineCommand } from "./define.js";
 import { autocompleteGroup, executeInfo, infoSubcommand } from "./pug-info.js";
-import { autocompleteRegion, answerMap, mapSubcommand } from "./pug-map.js";
+import { answerMap, autocompleteRegion, mapSubcommand } from "./pug-map.js";
 import { answerNear, autocompletePlace, nearSubcommand } from "./pug-near.js";
 import { executeSearch, searchSubcommand } from "./pug-search.js";
 import { answerStats, statsSubcommand } from "./pug-stats.js";
