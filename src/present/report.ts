@@ -2,7 +2,7 @@ import { stringify } from "csv-stringify/sync";
 import { NO_SNAPSHOT_MESSAGE, type ReportData, type ReportEntry } from "../jobs/report.js";
 import { normalizeUrl } from "../sources/normalize-url.js";
 import { readListing } from "../sources/read-listing.js";
-import { formatKm } from "../text/toolkit.js";
+import { formatKm, safeUrl } from "../text/toolkit.js";
 import { INACTIVE_HEADING, moveInactiveEntries, type WikiFormat } from "./wiki-edit.js";
 
 export const REPORT_FORMATS = ["wiki", "markdown", "csv", "json"] as const;
@@ -24,6 +24,12 @@ export const CSV_COLUMNS = [
   "city",
   "country",
 ];
+
+/** A Markdown link whose address can't break out of the link (or the plain name when it isn't a web address). */
+const mdLink = (name: string, url: string) => {
+  const href = safeUrl(url);
+  return href ? `[${cell(name)}](${href})` : cell(name);
+};
 
 export function reportCsv(data: ReportData): string {
   return stringify(
@@ -79,8 +85,8 @@ export function reportMarkdown(data: ReportData): string {
     for (const e of byArea.get(area) ?? []) {
       const r = e.replacement;
       lines.push(
-        `| [${cell(e.name)}](${e.url}) (${cell(placeOf(e))}) | ${e.status} | ${day(e.since)} | ${cell(e.evidence)} | ${
-          r ? `[${cell(r.name)}](${r.url}), ${formatKm(r.distanceKm)} away` : "—"
+        `| ${mdLink(e.name, e.url)} (${cell(placeOf(e))}) | ${e.status} | ${day(e.since)} | ${cell(e.evidence)} | ${
+          r ? `${mdLink(r.name, r.url)}, ${formatKm(r.distanceKm)} away` : "—"
         } |`,
       );
     }
