@@ -137,7 +137,7 @@ describe("renderMap", () => {
     expect(map.stats.onMap).toBe(1000);
     expect(map.stats.marks).toBe(1);
     expect(map.labels.map((l) => l.text)).toEqual(["Katowice (1000)"]);
-    expect(map.svg).toContain(">1000</text>");
+    expect(map.svg).toContain('aria-label="1000"');
   });
 
   it("never lets labels overlap, and labels alive groups before the others", () => {

@@ -12,6 +12,7 @@ import type { Status } from "../../db/schema.js";
 import { type Atlas, atlas } from "./atlas.js";
 import { STATUS_CSS as STATUS_COLOR, STATUSES } from "./colors.js";
 import { FONT_FAMILY, textWidth } from "./font.js";
+import { countMark, digitDefs } from "./glyphs.js";
 import {
   type Box,
   type Cluster,
@@ -98,6 +99,8 @@ const BORDER = "#a9a294";
 const OCEAN = "#cfe3f1";
 const INK = "#1f2933";
 const PYTHON_BLUE = "#3776ab";
+/** Paint of a cluster's count: white digits with a dark halo. */
+const COUNT_STYLE = `fill="#ffffff" stroke="${INK}" stroke-width="2.2" stroke-opacity="0.8" paint-order="stroke"`;
 /** Bottom-up drawing order: alive dots end on top. */
 const DRAW_ORDER: readonly Status[] = ["unknown", "dead", "dormant", "alive"];
 
@@ -397,11 +400,12 @@ export function renderMap(groups: MapGroup[], view: MapView, opts: MapOptions): 
     );
   }
   svg.push("</g>");
+  if (clusters.length) svg.push(digitDefs());
   for (const c of clusters) {
     svg.push(
       `<g stroke="#ffffff" stroke-width="1">${pieSlices(c)}</g>`,
       `<circle cx="${c.x.toFixed(1)}" cy="${c.y.toFixed(1)}" r="${c.r.toFixed(1)}" fill="none" stroke="${INK}" stroke-opacity="0.55" stroke-width="1"/>`,
-      `<text x="${c.x.toFixed(1)}" y="${(c.y + 3.8).toFixed(1)}" text-anchor="middle" font-size="${c.items.length >= 100 ? 9.5 : 10.5}" font-weight="bold" fill="#ffffff" stroke="${INK}" stroke-width="2.2" stroke-opacity="0.8" paint-order="stroke">${c.items.length}</text>`,
+      countMark(c.items.length, c.x, c.y + 3.8, c.items.length >= 100 ? 9.5 : 10.5, COUNT_STYLE),
     );
   }
   svg.push(

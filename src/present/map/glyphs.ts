@@ -1,0 +1,73 @@
+import { Resvg } from "@resvg/resvg-js";
+import { FONT_FAMILY, FONT_FILES } from "./font.js";
+
+/**
+ * Cluster counts drawn from digit outlines instead of `<text>`: resvg lays out every `<text>` element
+ * on each render (about 0.1 ms each on a quiet core, several times that under load), and a big map
+ * draws hundreds of counts. The outlines come from resvg's own text-to-path conversion of the shipped
+ * DejaVu Sans Bold, taken once per process, so a count looks exactly as `<text>` drew it. Digits in
+ * DejaVu Sans are all one advance wide, so a number is its digits side by side.
+ */
+
+/** Outlines are taken at this font size, baseline at y = 0, left edge at x = 0. */
+const UNITS = 100;
+const ID = "poick-digit-";
+
+interface DigitTable {
+  defs: string;
+  /** Advance of one digit, in UNITS. */
+  advance: number;
+}
+
+let table: DigitTable | null = null;
+
+function digits(): DigitTable {
+  if (table) return table;
+  const texts = Array.from({ length: 10 }, (_, d) => `<text x="0" y="0">${d}</text>`).join("");
+  const svg =
+    `<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10" font-family="${FONT_FAMILY}" font-size="${UNITS}" font-weight="bold">` +
+    `${texts}<text x="0" y="0" text-anchor="end">0</text></svg>`;
+  const tree = new Resvg(svg, {
+    font: { fontFiles: FONT_FILES, loadSystemFonts: false, defaultFontFamily: FONT_FAMILY },
+  }).toString();
+  const paths = [...tree.matchAll(/ d="([^"]+)"/g)].map((m) => m[1]!);
+  if (paths.length !== 11) throw new Error(`expected 11 digit outlines from resvg, got ${paths.length}`);
+  const firstX = (d: string) => Number(/^M\s*(-?[\d.]+)/.exec(d)?.[1]);
+  // The same "0" drawn from x = 0 and ending at x = 0 lies one advance apart.
+  const advance = firstX(paths[0]!) - firstX(paths[10]!);
+  if (!(advance > 0)) throw new Error("could not measure the digit advance");
+  const short = (d: string) => d.replace(/-?\d+\.\d+/g, (n) => String(Math.round(Number(n) * 100) / 100));
+  const defs = `<defs>${paths
+    .slice(0, 10)
+    .map((d, i) => `<path id="${ID}${i}" d="${short(d)}"/>`)
+    .join("")}</defs>`;
+  table = { defs, advance };
+  return table;
+}
+
+/** The `<defs>` a picture must hold once before any `countMark`. */
+export function digitDefs(): string {
+  return digits().defs;
+}
+
+/**
+ * A whole number drawn centred on x with its baseline at y, like
+ * `<text text-anchor="middle" font-weight="bold">`; `style` holds the paint attributes (fill,
+ * stroke, stroke-width in pixels, paint-order) as for that text. The number is kept as the group's aria-label.
+ */
+export function countMark(n: number, x: number, y: number, fontSize: number, style: string): string {
+  const { advance } = digits();
+  const text = String(Math.trunc(Math.abs(n)));
+  const k = fontSize / UNITS;
+  const x0 = x - (text.length * advance * k) / 2;
+  // Stroke widths scale with the transform: style is in pixels, so it is wrapped outside the scale.
+  const uses = [...text]
+    .map((d, i) => `<use href="#${ID}${d}"${i ? ` x="${(i * advance).toFixed(2)}"` : ""}/>`)
+    .join("");
+  return `<g aria-label="${text}" transform="translate(${x0.toFixed(2)},${y.toFixed(2)}) scale(${k})" ${scaleStyle(style, k)}>${uses}</g>`;
+}
+
+/** Divides stroke-width by the scale so the halo keeps its pixel width. */
+function scaleStyle(style: string, k: number): string {
+  return style.replace(/stroke-width="([\d.]+)"/, (_, w) => `stroke-width="${(Number(w) / k).toFixed(3)}"`);
+}
