@@ -1,5 +1,6 @@
 import {
   type GeoProjection,
+  type GeoStream,
   geoAzimuthalEqualArea,
   geoCentroid,
   geoCircle,
@@ -207,6 +208,103 @@ function visibleBounds(projection: GeoProjection, area: Box): [number, number, n
   return [w - padLon, s - padLat, e + padLon, n + padLat];
 }
 
+/**
+ * Drops points closer than `minPx` (in both axes) to the last one kept on a line or ring: the 50m
+ * coastlines carry many points per pixel at country and continent scale, which resvg would parse and
+ * rasterise for nothing. The last point of a line is always kept, so rings still close where they did.
+ */
+function dropSubpixel(out: GeoStream, minPx: number): GeoStream {
+  let inLine = false;
+  let x0 = Number.NaN;
+  let y0 = Number.NaN;
+  let pendingX = Number.NaN;
+  let pendingY = Number.NaN;
+  let pending = false;
+  return {
+    point(x, y) {
+      if (!inLine) return out.point(x, y);
+      if (Math.abs(x - x0) < minPx && Math.abs(y - y0) < minPx) {
+        pending = true;
+        pendingX = x;
+        pendingY = y;
+        return;
+      }
+      out.point(x, y);
+      x0 = x;
+      y0 = y;
+      pending = false;
+    },
+    lineStart() {
+      inLine = true;
+      x0 = y0 = Number.NaN;
+      pending = false;
+      out.lineStart();
+    },
+    lineEnd() {
+      if (pending) out.point(pendingX, pendingY);
+      inLine = false;
+      out.lineEnd();
+    },
+    polygonStart: () => out.polygonStart(),
+    polygonEnd: () => out.polygonEnd(),
+    sphere: () => out.sphere?.(),
+  };
+}
+
+interface LandPaths {
+  land: string;
+  focus: string;
+}
+
+/**
+ * Country outlines as SVG path data, kept per projection: the shapes never change, so a view asked
+ * for again (the world, a continent, a country with the same groups) reuses its paths.
+ */
+const landCache = new Map<string, LandPaths>();
+const LAND_CACHE_SIZE = 48;
+
+function landPaths(
+  shapes: Atlas,
+  projection: GeoProjection,
+  visible: [number, number, number, number] | null,
+  focusCode: string | null,
+): LandPaths {
+  const key = JSON.stringify([
+    shapes.resolution,
+    focusCode,
+    projection.scale(),
+    projection.translate(),
+    projection.rotate(),
+    projection.clipExtent(),
+    projection.clipAngle() ?? null,
+  ]);
+  const hit = landCache.get(key);
+  if (hit) {
+    // Most recently used last, so the oldest entry goes first.
+    landCache.delete(key);
+    landCache.set(key, hit);
+    return hit;
+  }
+  const path = geoPath({ stream: (s: GeoStream) => projection.stream(dropSubpixel(s, 0.6)) }).digits(1);
+  let land = "";
+  let focus = "";
+  for (const shape of shapes.shapes) {
+    if (visible) {
+      const [[w, s], [e, n]] = shape.bounds;
+      const wraps = w > e;
+      if (!wraps && (e < visible[0] || w > visible[2] || n < visible[1] || s > visible[3])) continue;
+    }
+    const d = path(shape.feature);
+    if (!d) continue;
+    if (focusCode && shape.feature.properties.code === focusCode) focus += d;
+    else land += d;
+  }
+  const paths = { land, focus };
+  landCache.set(key, paths);
+  if (landCache.size > LAND_CACHE_SIZE) landCache.delete(landCache.keys().next().value as string);
+  return paths;
+}
+
 function pieSlices(c: Cluster<MapGroup>): string {
   const counts = STATUSES.map((s) => [s, c.items.filter((g) => g.status === s).length] as const).filter(
     ([, n]) => n > 0,
@@ -249,22 +347,9 @@ export function renderMap(groups: MapGroup[], view: MapView, opts: MapOptions): 
       [area.x0, area.y0],
       [area.x1, area.y1],
     ]);
-  const path = geoPath(projection);
+  const path = geoPath(projection).digits(1);
   const visible = view.kind === "world" ? null : visibleBounds(projection, area);
-
-  let land = "";
-  let focus = "";
-  for (const shape of shapes.shapes) {
-    if (visible) {
-      const [[w, s], [e, n]] = shape.bounds;
-      const wraps = w > e;
-      if (!wraps && (e < visible[0] || w > visible[2] || n < visible[1] || s > visible[3])) continue;
-    }
-    const d = path(shape.feature);
-    if (!d) continue;
-    if (focusCode && shape.feature.properties.code === focusCode) focus += d;
-    else land += d;
-  }
+  const { land, focus } = landPaths(shapes, projection, visible, focusCode);
 
   // Project once, then cluster in screen space.
   const placed: Placed<MapGroup>[] = [];
@@ -274,6 +359,9 @@ export function renderMap(groups: MapGroup[], view: MapView, opts: MapOptions): 
       noPosition++;
       continue;
     }
+    // Cheap lon/lat test first: most of 100,000 groups lie outside a country view.
+    if (visible && (g.lon < visible[0] || g.lon > visible[2] || g.lat < visible[1] || g.lat > visible[3]))
+      continue;
     const p = projection([g.lon, g.lat]);
     if (!p || p[0] < area.x0 || p[0] > area.x1 || p[1] < area.y0 || p[1] > area.y1) continue;
     placed.push({ x: p[0], y: p[1], item: g });
