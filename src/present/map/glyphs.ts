@@ -36,7 +36,6 @@ function digits(): DigitTable {
   // The same "0" drawn from x = 0 and ending at x = 0 lies one advance apart.
   const advance = firstX(paths[0]!) - firstX(paths[10]!);
   if (!(advance > 0)) throw new Error("could not measure the digit advance");
-  const short = (d: string) => d.replace(/-?\d+\.\d+/g, (n) => String(Math.round(Number(n) * 100) / 100));
   const defs = `<defs>${paths
     .slice(0, 10)
     .map((d, i) => `<path id="${ID}${i}" d="${short(d)}"/>`)
@@ -70,4 +69,78 @@ export function countMark(n: number, x: number, y: number, fontSize: number, sty
 /** Divides stroke-width by the scale so the halo keeps its pixel width. */
 function scaleStyle(style: string, k: number): string {
   return style.replace(/stroke-width="([\d.]+)"/, (_, w) => `stroke-width="${(Number(w) / k).toFixed(3)}"`);
+}
+
+interface Outline {
+  /** Path data with the text's start at x = 0 and its baseline at y = 0. */
+  d: string;
+  advance: number;
+}
+
+/**
+ * Outlines of whole label texts, most recently used kept: the same city names, legend words and
+ * counts come back on every map of a view, and resvg would lay each one out again per render.
+ */
+const outlines = new Map<string, Outline>();
+const OUTLINES_KEPT = 4000;
+
+function escapeXml(s: string): string {
+  return s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function outline(text: string, fontSize: number, bold: boolean): Outline {
+  const key = `${fontSize}|${bold ? "b" : ""}|${text}`;
+  const hit = outlines.get(key);
+  if (hit) {
+    outlines.delete(key);
+    outlines.set(key, hit);
+    return hit;
+  }
+  const t = escapeXml(text);
+  // The same text from x = 0 and ending at x = 0: the two outlines lie one advance apart.
+  const svg =
+    `<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10" font-family="${FONT_FAMILY}" font-size="${fontSize}"${bold ? ' font-weight="bold"' : ""}>` +
+    `<text x="0" y="0">${t}</text><text x="0" y="0" text-anchor="end">${t}</text></svg>`;
+  const tree = new Resvg(svg, {
+    font: { fontFiles: FONT_FILES, loadSystemFonts: false, defaultFontFamily: FONT_FAMILY },
+  }).toString();
+  const paths = [...tree.matchAll(/ d="([^"]+)"/g)].map((m) => m[1]!);
+  const half = paths.length / 2;
+  const firstX = (d: string) => Number(/^M\s*(-?[\d.]+)/.exec(d)?.[1]);
+  const result: Outline =
+    half >= 1 && Number.isInteger(half)
+      ? {
+          d: paths.slice(0, half).map(short).join(" "),
+          advance: firstX(paths[0]!) - firstX(paths[half]!),
+        }
+      : { d: "", advance: 0 };
+  outlines.set(key, result);
+  if (outlines.size > OUTLINES_KEPT) outlines.delete(outlines.keys().next().value as string);
+  return result;
+}
+
+/** resvg's path data, compacted: 0.01 px is finer than any rasteriser sees; no spaces around commands. */
+function short(d: string): string {
+  return d
+    .replace(/-?\d+\.\d+/g, (n) => String(Math.round(Number(n) * 100) / 100))
+    .replace(/ ?([MLQCZ]) ?/g, "$1")
+    .replace(/ -/g, "-");
+}
+
+/**
+ * Text drawn as its outline, placed like `<text x y text-anchor>` in the shipped font; paint comes
+ * from the enclosing element (fill, stroke, paint-order), as it would for `<text>`. The text is kept
+ * as the path's aria-label.
+ */
+export function textOutline(
+  text: string,
+  x: number,
+  y: number,
+  anchor: "start" | "middle" | "end",
+  fontSize: number,
+  bold = false,
+): string {
+  const o = outline(text, fontSize, bold);
+  const x0 = anchor === "start" ? x : anchor === "end" ? x - o.advance : x - o.advance / 2;
+  return `<path aria-label="${escapeXml(text)}" transform="translate(${x0.toFixed(2)},${y.toFixed(2)})" d="${o.d}"/>`;
 }

@@ -13,7 +13,7 @@ import type { Status } from "../../db/schema.js";
 import { type Atlas, atlas } from "./atlas.js";
 import { STATUS_CSS as STATUS_COLOR, STATUSES } from "./colors.js";
 import { FONT_FAMILY, textWidth } from "./font.js";
-import { countMark, digitDefs } from "./glyphs.js";
+import { countMark, digitDefs, textOutline } from "./glyphs.js";
 import {
   type Box,
   type Cluster,
@@ -499,14 +499,13 @@ export function renderMap(groups: MapGroup[], view: MapView, opts: MapOptions): 
   svg.push(
     `<g font-size="${labelSize}" fill="${INK}" stroke="#ffffff" stroke-width="3" stroke-linejoin="round" paint-order="stroke">`,
   );
-  for (const l of labels)
-    svg.push(
-      `<text x="${l.x.toFixed(1)}" y="${l.y.toFixed(1)}" text-anchor="${l.anchor}">${escapeXml(l.text)}</text>`,
-    );
+  for (const l of labels) svg.push(textOutline(l.text, l.x, l.y, l.anchor, labelSize));
   svg.push("</g>");
   if (placeLabel) {
     svg.push(
-      `<text x="${placeLabel.x.toFixed(1)}" y="${placeLabel.y.toFixed(1)}" text-anchor="${placeLabel.anchor}" font-size="15" font-weight="bold" fill="${PYTHON_BLUE}" stroke="#ffffff" stroke-width="3.5" paint-order="stroke">${escapeXml(view.kind === "near" ? view.placeName : "")}</text>`,
+      `<g fill="${PYTHON_BLUE}" stroke="#ffffff" stroke-width="3.5" paint-order="stroke">`,
+      textOutline(placeLabel.text, placeLabel.x, placeLabel.y, placeLabel.anchor, 15, true),
+      "</g>",
     );
   }
 
@@ -521,15 +520,17 @@ export function renderMap(groups: MapGroup[], view: MapView, opts: MapOptions): 
   for (const [status, n] of rows) {
     svg.push(
       `<circle cx="${lx + 8}" cy="${ly - 5}" r="6" fill="${STATUS_COLOR[status]}" stroke="#fff"/>`,
-      `<text x="${lx + 22}" y="${ly}">${status[0]!.toUpperCase()}${status.slice(1)}</text>`,
-      `<text x="${lx + 160}" y="${ly}" text-anchor="end" font-weight="bold">${n}</text>`,
+      textOutline(`${status[0]!.toUpperCase()}${status.slice(1)}`, lx + 22, ly, "start", 14),
+      textOutline(String(n), lx + 160, ly, "end", 14, true),
     );
     ly += 22;
   }
   svg.push(
     `<circle cx="${lx + 8}" cy="${ly - 5}" r="8" fill="#cccccc" stroke="${INK}" stroke-opacity="0.55"/>`,
-    `<text x="${lx + 8}" y="${ly - 1.5}" text-anchor="middle" font-size="9" font-weight="bold" fill="#fff" stroke="${INK}" stroke-width="2" paint-order="stroke">n</text>`,
-    `<text x="${lx + 22}" y="${ly}" font-size="12.5">n groups in one spot</text>`,
+    `<g fill="#fff" stroke="${INK}" stroke-width="2" paint-order="stroke">`,
+    textOutline("n", lx + 8, ly - 1.5, "middle", 9, true),
+    "</g>",
+    textOutline("n groups in one spot", lx + 22, ly, "start", 12.5),
     "</g>",
   );
 
