@@ -27,9 +27,10 @@ export function markRadius(n: number): number {
  */
 export function clusterPoints<T>(points: Placed<T>[], gap = 1.5): Cluster<T>[] {
   const cell = 2 * DOT_RADIUS + gap;
-  const grid = new Map<string, Cluster<T>>();
+  // Numeric cell keys (no string per point); pictures are far narrower than 2^20 cells.
+  const grid = new Map<number, Cluster<T>>();
   for (const p of points) {
-    const key = `${Math.floor(p.x / cell)},${Math.floor(p.y / cell)}`;
+    const key = (Math.floor(p.x / cell) + 0x80000) * 0x100000 + Math.floor(p.y / cell) + 0x80000;
     const c = grid.get(key);
     if (c) {
       c.x += p.x;

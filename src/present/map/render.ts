@@ -152,10 +152,13 @@ function frame(view: MapView, groups: MapGroup[], area: Box, shapes: Atlas): Fra
       const shape = shapes.byCode.get(code);
       // The mainland plus the country's groups near it: far-flung islands and territories don't shrink the map.
       const middle = shape ? geoCentroid(shape.mainland) : null;
+      const first = code.charCodeAt(0);
       const inCountry = groups.filter(
         (g) =>
           g.lat !== null &&
           g.lon !== null &&
+          // First letter before toUpperCase: most of 100,000 groups are in other countries.
+          ((g.countryCode?.charCodeAt(0) ?? 0) & ~0x20) === first &&
           g.countryCode?.toUpperCase() === code &&
           (!middle || geoDistance([g.lon, g.lat], middle) < 0.25),
       );
@@ -375,12 +378,20 @@ export function renderMap(groups: MapGroup[], view: MapView, opts: MapOptions): 
 
   // Labels: alive groups first, then by size; a cluster of one city is labelled with that city.
   const labelSize = 12.5;
-  const aliveCount = (c: Cluster<MapGroup>) =>
-    c.items.reduce((n, g) => n + (g.status === "alive" ? 1 : 0), 0);
+  // Plain loops: at world scale the marks hold all 100,000 groups between them.
+  const aliveCount = (c: Cluster<MapGroup>) => {
+    let n = 0;
+    for (const g of c.items) if (g.status === "alive") n++;
+    return n;
+  };
+  const oneCity = (c: Cluster<MapGroup>) => {
+    const first = c.items[0]!.city ?? "";
+    for (const g of c.items) if ((g.city ?? "") !== first) return "";
+    return first;
+  };
   const requests: LabelRequest[] = marks
     .map((c) => {
-      const cities = new Set(c.items.map((g) => g.city ?? ""));
-      const city = cities.size === 1 ? [...cities][0] : "";
+      const city = c.items.length === 1 ? "" : oneCity(c);
       const text =
         c.items.length === 1
           ? shortName(c.items[0]!.name)
