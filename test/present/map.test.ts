@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { allCountries } from "../../src/geo/countries.js";
 import { atlas } from "../../src/present/map/atlas.js";
 import { STATUS_CSS as STATUS_COLOR } from "../../src/present/map/colors.js";
-import { type MapGroup, renderMap } from "../../src/present/map/render.js";
+import { type MapGroup, renderMap, renderMapAsync } from "../../src/present/map/render.js";
 import { realCities } from "../helpers/cities.js";
 
 const cities = realCities();
@@ -185,6 +185,19 @@ describe("renderMap", () => {
     expect(map.labels.map((l) => l.text)).toContain("Katowice");
     expect(map.svg).toMatch(/>(50|100) km</);
     expect(map.stats.onMap).toBe(1);
+  });
+
+  it("renders the same picture off the event loop (renderMapAsync)", async () => {
+    const groups: MapGroup[] = [
+      { name: "PySilesia", ...katowice, status: "alive", city: "Katowice" },
+      { name: "PyWaw", lat: 52.23, lon: 21.01, status: "dead", city: "Warsaw" },
+    ];
+    const view = { kind: "country", code: "PL" } as const;
+    const sync = renderMap(groups, view, { title: "Poland" });
+    const later = await renderMapAsync(groups, view, { title: "Poland" });
+    expect(later.svg).toBe(sync.svg);
+    expect(later.png.equals(sync.png)).toBe(true);
+    expect(decode(later.png).width).toBe(1200);
   });
 
   it("parses the country shapes once per process", () => {

@@ -23,7 +23,7 @@ import {
   type PlacedLabel,
   placeLabels,
 } from "./layout.js";
-import { escapeXml, svgToPng } from "./png.js";
+import { escapeXml, svgToPng, svgToPngAsync } from "./png.js";
 
 /** What a map needs to know about a group: plain data, no database rows. */
 export interface MapGroup {
@@ -340,6 +340,21 @@ const shortName = (s: string) => (s.length > 28 ? `${s.slice(0, 27)}…` : s);
 
 /** Draws groups on a map (world, continent, country or around a place) and returns SVG and PNG. */
 export function renderMap(groups: MapGroup[], view: MapView, opts: MapOptions): RenderedMap {
+  const map = drawMap(groups, view, opts);
+  return { ...map, png: svgToPng(map.svg) };
+}
+
+/** renderMap with the PNG rasterised off the event loop (see svgToPngAsync): for the bot. */
+export async function renderMapAsync(
+  groups: MapGroup[],
+  view: MapView,
+  opts: MapOptions,
+): Promise<RenderedMap> {
+  const map = drawMap(groups, view, opts);
+  return { ...map, png: await svgToPngAsync(map.svg) };
+}
+
+function drawMap(groups: MapGroup[], view: MapView, opts: MapOptions): Omit<RenderedMap, "png"> {
   const width = opts.width ?? 1200;
   const height = opts.height ?? (view.kind === "world" ? 680 : 820);
   const area: Box = { x0: MARGIN, y0: HEADER, x1: width - MARGIN, y1: height - MARGIN };
@@ -581,7 +596,6 @@ export function renderMap(groups: MapGroup[], view: MapView, opts: MapOptions): 
     marks,
     labels: placeLabel ? [placeLabel, ...labels] : labels,
     invert: (x, y) => projection.invert?.([x, y]) ?? null,
-    png: svgToPng(svgText),
     width,
     height,
     stats: {
