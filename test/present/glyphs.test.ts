@@ -47,8 +47,10 @@ describe("textOutline", () => {
     ["AVA Tower · Ŵ", "middle", 14, false],
     ["Katowice", "start", 15, true],
     ["8341", "end", 14, true],
+    // Drawn before from its start: the cached outline must still end where <text> ends.
+    ["Kraków (12)", "end", 12.5, false],
   ];
-  const head = `<svg xmlns="http://www.w3.org/2000/svg" width="320" height="200" font-family="DejaVu Sans"><rect width="320" height="200" fill="#3776ab"/><g fill="#1f2933" stroke="#ffffff" stroke-width="3" paint-order="stroke">`;
+  const head = `<svg xmlns="http://www.w3.org/2000/svg" width="320" height="230" font-family="DejaVu Sans"><rect width="320" height="230" fill="#3776ab"/><g fill="#1f2933" stroke="#ffffff" stroke-width="3" paint-order="stroke">`;
 
   it("draws labels at every anchor, bold or not, as the shipped font's <text> would", () => {
     const asText = svgToPng(
@@ -59,7 +61,9 @@ describe("textOutline", () => {
     );
     const { inked, differ } = differingPixels(asText, asPaths);
     expect(inked).toBeGreaterThan(2000);
-    expect(differ).toBe(0);
+    // A handful of edge pixels may round differently (resvg places <text> in f32); a text off by
+    // half a pixel or more differs in hundreds.
+    expect(differ).toBeLessThanOrEqual(5);
   });
 
   it("keeps the text as the path's aria-label, escaped", () => {
