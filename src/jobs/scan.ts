@@ -186,6 +186,8 @@ export async function checkCanaries(prober: Prober, urls: readonly string[]) {
 
 const NETWORK_FAILURES = new Set(["dns_nxdomain", "refused", "tls", "timeout", "reset", "dns_error"]);
 
+type Channel = { kind: string; url: string };
+
 export interface Judged {
   probe: ProbeResult;
   verdict: Verdict;
@@ -200,14 +202,20 @@ export interface Judged {
  */
 export async function judgeGroup(
   deps: Pick<ScanDeps, "prober" | "clock" | "settings">,
-  group: { url: string; name?: string | null; channels?: readonly { kind: string; url: string }[] },
+  group: {
+    url: string;
+    name?: string | null;
+    /** The group's channels, or how to read them: read only when the website turns out dead. */
+    channels?: readonly Channel[] | (() => Promise<readonly Channel[]>);
+  },
   how: ProbeRequestOptions = {},
 ): Promise<Judged> {
   const judged = await judgeWebsite(deps, group, how);
   if (judged.rateLimited || judged.verdict.status !== "dead" || !group.channels) return judged;
   // The website is gone, but the group may still meet: a Meetup group or a mailing-list archive that
   // shows recent activity is evidence of life, and the group is judged by it (no death alert).
-  for (const channel of group.channels.filter((c) => showsActivity(c.kind as ChannelKind)).slice(0, 2)) {
+  const channels = typeof group.channels === "function" ? await group.channels() : group.channels;
+  for (const channel of channels.filter((c) => showsActivity(c.kind as ChannelKind)).slice(0, 2)) {
     const other = await judgeWebsite(deps, { url: channel.url, name: group.name ?? null }, how);
     if (other.rateLimited) return { ...judged, rateLimited: true };
     if (other.verdict.status !== "alive" && other.verdict.status !== "dormant") continue;
@@ -417,10 +425,12 @@ export async function scanGroups(deps: ScanDeps, req: ScanRequest = {}): Promise
    * scan; only a failure that held for the whole hold makes it dead. These re-asks are fresh (not
    * from the scan's memory): here the verdict issue's retry window wins over fewest requests.
    */
-  const withChannels = async (g: GroupRow) => ({
+  // Channels are read only when the website is dead: the request goes out at once, while the
+  // scheduler still knows the host can take it.
+  const withChannels = (g: GroupRow) => ({
     url: g.url,
     name: g.name,
-    channels: await listChannels(db, g.id),
+    channels: () => listChannels(db, g.id),
   });
 
   const retryLater = (g: GroupRow, firstAt: number, first: Judged) => {
@@ -430,7 +440,7 @@ export async function scanGroups(deps: ScanDeps, req: ScanRequest = {}): Promise
         const wait = due - clock.now().getTime();
         if (wait > 0) await sleep(wait);
         if (offline || req.signal?.aborted) return;
-        const again = await judgeGroup(deps, await withChannels(g));
+        const again = await judgeGroup(deps, withChannels(g));
         sawAnswer(again.probe);
         if (again.rateLimited) continue;
         last = again;
@@ -524,7 +534,7 @@ export async function scanGroups(deps: ScanDeps, req: ScanRequest = {}): Promise
 
   /** One try at a group: a 429 or a first timeout puts it back in its host's queue for later. */
   const attempt = async (task: Task): Promise<void> => {
-    const judged = await judgeGroup(scanDeps, await withChannels(task.group), SCAN_REQUESTS);
+    const judged = await judgeGroup(scanDeps, withChannels(task.group), SCAN_REQUESTS);
     sawAnswer(judged.probe);
     if (judged.rateLimited) {
       const wait = Math.max(1_000, pacer?.readyIn(task.host) ?? 0);
