@@ -161,6 +161,12 @@ const LINGER_MS = 1_000;
 const RATE_MEMORY_MS = 14 * 86_400_000;
 /** How a scan asks: it retries timeouts and 429s itself, later, without holding a worker. */
 const SCAN_REQUESTS: ProbeRequestOptions = { retryTimeout: false, retryRateLimited: false };
+/**
+ * A group never judged before is asked again through the soft-failure hold (half-way and at its
+ * end) if it fails softly: those re-checks are its retries, so no request retries on its own.
+ */
+const FIRST_JUDGEMENT_REQUESTS: ProbeRequestOptions = { ...SCAN_REQUESTS, retries: 0 };
+const isFirstJudgement = (g: GroupRow) => g.ever_alive === 0 && g.status !== "dead";
 
 const stateOf = (g: GroupRow): LivenessState => ({
   status: g.status,
@@ -440,7 +446,7 @@ export async function scanGroups(deps: ScanDeps, req: ScanRequest = {}): Promise
         const wait = due - clock.now().getTime();
         if (wait > 0) await sleep(wait);
         if (offline || req.signal?.aborted) return;
-        const again = await judgeGroup(deps, withChannels(g));
+        const again = await judgeGroup(deps, withChannels(g), { retries: 0 });
         sawAnswer(again.probe);
         if (again.rateLimited) continue;
         last = again;
@@ -464,7 +470,7 @@ export async function scanGroups(deps: ScanDeps, req: ScanRequest = {}): Promise
       return; // our network went away mid-scan: this failure says nothing about the group
     }
     const soft = verdict.status === "dead" && SOFT_FAILURES.has(verdict.reason);
-    const firstJudgement = g.ever_alive === 0 && g.status !== "dead";
+    const firstJudgement = isFirstJudgement(g);
     const firstAt = retry?.firstAt ?? clock.now().getTime();
     const heldMs = clock.now().getTime() - firstAt;
     if (soft && firstJudgement && heldMs < hold && !retry) {
@@ -534,7 +540,8 @@ export async function scanGroups(deps: ScanDeps, req: ScanRequest = {}): Promise
 
   /** One try at a group: a 429 or a first timeout puts it back in its host's queue for later. */
   const attempt = async (task: Task): Promise<void> => {
-    const judged = await judgeGroup(scanDeps, withChannels(task.group), SCAN_REQUESTS);
+    const how = isFirstJudgement(task.group) ? FIRST_JUDGEMENT_REQUESTS : SCAN_REQUESTS;
+    const judged = await judgeGroup(scanDeps, withChannels(task.group), how);
     sawAnswer(judged.probe);
     if (judged.rateLimited) {
       const wait = Math.max(1_000, pacer?.readyIn(task.host) ?? 0);

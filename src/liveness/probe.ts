@@ -12,6 +12,8 @@ export interface ProbeRequestOptions {
   retryTimeout?: boolean;
   /** Retry a 429 at once (default true); a scan slows the host and asks again later instead. */
   retryRateLimited?: boolean;
+  /** Extra tries after network errors and 5xx (default: the client's). */
+  retries?: number;
 }
 
 /** Looks at one address the way a browser would. The network is the HTTP client's; this only says how. */
@@ -28,6 +30,7 @@ export function createProber(client: Pick<HttpClient, "get">): Prober {
       if (opts.signal) req.signal = opts.signal;
       if (opts.retryTimeout === false) req.retryTimeout = false;
       if (opts.retryRateLimited === false) req.retryRateLimited = false;
+      if (opts.retries !== undefined) req.retries = opts.retries;
       return client.get(url, req);
     },
   };

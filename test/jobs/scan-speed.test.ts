@@ -57,6 +57,7 @@ beforeAll(async () => {
     "/moin/PyShared": (req, res) => wikiPage(web.url("groups.test", "/pyshared/"))(req, res),
     "/moin/PySharedToo": (req, res) => wikiPage(web.url("groups.test", "/pyshared/"))(req, res),
   });
+  web.route("down.test", (_req, res) => res.writeHead(500, { "content-type": "text/html" }).end("boom"));
   web.route("hang.test", () => {}); // accepts, reads the request, never answers
   for (const h of ["a", "b", "c", "d", "e", "f"]) {
     web.route(`${h}.single.test`, (_req, res) =>
@@ -200,6 +201,18 @@ describe("scan: fewest requests, no head-of-line blocking", () => {
     for (const h of ["a", "b", "c", "d", "e", "f"])
       expect(order.indexOf(`${h}.single.test`)).toBeLessThan(lastBusy);
     expect(out.kind === "done" && out.figures.peakPerHostPerSecond).toBe(1);
+  });
+
+  it("a first judgement's soft failure is asked again by the 20-s hold only: 3 requests, not 3 × 3", async () => {
+    const { db } = await tempDb();
+    const clock = new FakeClock();
+    const limiter = new HostLimiter({ concurrency: 16, perHostConcurrency: 4, perHostPerSecond: 100 });
+    const [id] = await seedGroups(db, [{ name: "down", url: web.url("down.test", "/") }]);
+    const before = web.hits("down.test");
+    const out = await scanGroups(deps(db, clock, limiter));
+    expect(out.kind).toBe("done");
+    expect((await getGroupById(db, id!))?.reason).toBe("http_5xx");
+    expect(web.hits("down.test") - before).toBe(3); // the first check, then half-way and at the end of the hold
   });
 
   it("keeps each host's pace for the next scan", async () => {
