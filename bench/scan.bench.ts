@@ -1,12 +1,16 @@
-// Poick's full scan of a loopback world of 1,000 web hosts, side by side with linkinator 7.
-// Run: npx tsx bench/scan.bench.ts [--hosts 1000] [--runs 3] [--timeout 5000] [--concurrency 16]
-//                                  [--seed 42] [--bind distinct|same] [--poick-retries N]
-// The world (every server) lives in this process; each tool runs in its own child process
-// (`node --import tsx bench/scan.bench.ts --child poick|linkinator --world-port N`) so its memory is its own.
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+// A full sync + first scan of a world of user-group sites, side by side with linkinator and LinkChecker.
+//   sh bench/scan-world.sh up                       # as root, once: tools, namespace, dist/
+//   ip netns exec poick-bench node --import tsx bench/scan.bench.ts [--groups 330] [--runs 3]
+//                                  [--timeout 10000] [--seed 42] [--meetup-share 0.4]
+// The world (every server and its DNS, dnsmasq) lives in the namespace with the tools. Every tool
+// resolves names the normal way (getaddrinfo → /etc/resolv.conf → dnsmasq) and trusts the world's CA
+// the normal way for it (NODE_EXTRA_CA_CERTS, REQUESTS_CA_BUNDLE). Each tool is a process of its own,
+// run through /usr/bin/time for its peak RSS; the world counts every request it receives.
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { lookup } from "node:dns/promises";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import https from "node:https";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -14,105 +18,131 @@ import { fileURLToPath } from "node:url";
 
 // ---------------------------------------------------------------- settings
 
-type Bind = "distinct" | "same";
-type Tool = "poick" | "linkinator";
-
 interface Args {
-  hosts: number;
+  groups: number;
   runs: number;
   timeoutMs: number;
-  concurrency: number;
   seed: number;
-  /** distinct: host i listens on its own loopback address 127.77.x.y; same: all on 127.0.0.1. */
-  bind: Bind;
-  child: Tool | null;
-  worldPort: number | null;
-  /** Overrides Poick's retries (production default 2) to see what they cost. */
-  poickRetries: number | null;
+  meetupShare: number;
+  tools: Tool[];
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const value = (name: string): string | undefined => {
+  const value = (name: string) => {
     const i = argv.indexOf(`--${name}`);
     return i >= 0 ? argv[i + 1] : undefined;
   };
-  const int = (name: string, fallback: number): number => {
-    const raw = value(name);
-    const n = raw === undefined ? fallback : Number(raw);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive whole number.`);
+  const num = (name: string, fallback: number) => {
+    const n = Number(value(name) ?? fallback);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number.`);
     return n;
   };
-  const retries = value("poick-retries");
-  if (retries !== undefined && !/^\d+$/.test(retries)) throw new Error("--poick-retries must be 0 or more.");
-  const bind = value("bind") ?? "distinct";
-  if (bind !== "distinct" && bind !== "same") throw new Error("--bind must be distinct or same.");
-  const child = value("child") ?? null;
-  if (child !== null && child !== "poick" && child !== "linkinator") {
-    throw new Error("--child must be poick or linkinator.");
-  }
   return {
-    hosts: int("hosts", 1000),
-    runs: int("runs", 3),
-    timeoutMs: int("timeout", 5000),
-    concurrency: int("concurrency", 16),
-    seed: int("seed", 42),
-    bind,
-    child,
-    worldPort: value("world-port") === undefined ? null : int("world-port", 0),
-    poickRetries: retries === undefined ? null : Number(retries),
+    groups: Math.round(num("groups", 330)),
+    runs: Math.round(num("runs", 3)),
+    timeoutMs: Math.round(num("timeout", 10_000)),
+    seed: Math.round(num("seed", 42)),
+    meetupShare: num("meetup-share", 0.4),
+    tools: (value("tools") ?? "poick,linkinator,linkchecker").split(",") as Tool[],
   };
 }
 
 const SELF = fileURLToPath(import.meta.url);
 const ROOT = path.resolve(path.dirname(SELF), "..");
-
-/** Log-normal latency: median 80 ms, p95 400 ms (sigma = ln 5 / 1.645). */
-const MEDIAN_DELAY_MS = 80;
-const SIGMA = Math.log(400 / 80) / 1.645;
-const MAX_DELAY_MS = 3000;
-const HUBS = 5;
-const SAMPLE_EVERY_MS = 50;
+const NS_DNS = "10.77.0.1";
+/** The meetup-like host answers 429 above this many requests in any one second. */
+const MEETUP_ALLOWANCE = 10;
+const DAY_MS = 86_400_000;
 
 // ---------------------------------------------------------------- the world (pure part)
 
-type Kind = "alive" | "alive_event" | "redirect" | "http404" | "http500" | "parked" | "hanging" | "refused";
+type MeetupKind = "m_upcoming" | "m_recent" | "m_quiet" | "m_old" | "m_gone" | "m_renamed";
+type SiteKind =
+  | "alive"
+  | "alive_event"
+  | "slow"
+  | "http404"
+  | "http500"
+  | "parked"
+  | "hanging"
+  | "refused"
+  | "redirect";
+type Kind = MeetupKind | SiteKind;
 
-const MIX: readonly [Kind, number][] = [
-  ["alive", 0.4],
+const MEETUP_MIX: readonly [MeetupKind, number][] = [
+  ["m_upcoming", 0.55],
+  ["m_recent", 0.15],
+  ["m_quiet", 0.1],
+  ["m_old", 0.05],
+  ["m_gone", 0.1],
+  ["m_renamed", 0.05],
+];
+const SITE_MIX: readonly [SiteKind, number][] = [
+  ["alive", 0.33],
   ["alive_event", 0.2],
-  ["http404", 0.15],
+  ["slow", 0.07],
+  ["http404", 0.1],
   ["http500", 0.05],
-  ["redirect", 0.05],
-  ["parked", 0.05],
-  ["hanging", 0.05],
+  ["parked", 0.08],
+  ["hanging", 0.085],
   ["refused", 0.05],
+  ["redirect", 0.035],
 ];
 
 const KIND_LABEL: Record<Kind, string> = {
-  alive: "alive page",
-  alive_event: "alive page + JSON-LD event",
-  redirect: "301 to the group's new home",
-  http404: "404",
-  http500: "500",
-  parked: "parked page (200)",
-  hanging: "hanging (never answers)",
-  refused: "refused (closed port)",
+  m_upcoming: "meetup: page with an upcoming event (JSON-LD)",
+  m_recent: "meetup: page with a recent past event",
+  m_quiet: "meetup: page without dates, iCal has an event",
+  m_old: "meetup: only events over a year old",
+  m_gone: "meetup: group gone (404)",
+  m_renamed: "meetup: renamed (301 to the new slug)",
+  alive: "own site: alive page",
+  alive_event: "own site: alive page + JSON-LD event",
+  slow: "own site: alive but answers after 6–8 s",
+  http404: "own site: 404",
+  http500: "own site: 500",
+  parked: "own site: parked page (200)",
+  hanging: "own site: hanging (accepts, never answers)",
+  refused: "own site: refused (nothing listens)",
+  redirect: "own site: 301 to the group's new domain",
 };
 
-interface HostSpec {
+/** What Poick should conclude on a first scan, and what a link checker should say. */
+const EXPECTED: Record<Kind, { poick: string; link: "OK" | "BROKEN" }> = {
+  m_upcoming: { poick: "alive", link: "OK" },
+  m_recent: { poick: "alive", link: "OK" },
+  m_quiet: { poick: "alive", link: "OK" },
+  m_old: { poick: "dormant", link: "OK" },
+  m_gone: { poick: "dead", link: "BROKEN" },
+  m_renamed: { poick: "alive", link: "OK" },
+  alive: { poick: "alive", link: "OK" },
+  alive_event: { poick: "alive", link: "OK" },
+  slow: { poick: "alive", link: "OK" },
+  http404: { poick: "dead", link: "BROKEN" },
+  http500: { poick: "dead", link: "BROKEN" },
+  parked: { poick: "dead", link: "BROKEN" },
+  hanging: { poick: "unknown", link: "BROKEN" },
+  refused: { poick: "dead", link: "BROKEN" },
+  redirect: { poick: "alive", link: "OK" },
+};
+
+interface Group {
   index: number;
   kind: Kind;
   name: string;
+  /** The address the listing gives. */
+  url: string;
+  host: string;
   delayMs: number;
-  ip: string;
-  /** Filled in once the server listens (or, for `refused`, once its port is closed again). */
-  port: number;
   page: string;
-  /** For `redirect`: the hub host that now serves this group's page. */
-  hub: number | null;
 }
 
-/** Small deterministic PRNG (mulberry32), so both tools see the same world. */
+interface Host {
+  name: string;
+  ip: string;
+  https: boolean;
+}
+
 function rng(seed: number): () => number {
   let a = seed;
   return () => {
@@ -122,14 +152,11 @@ function rng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
-
 function gaussian(rand: () => number): number {
   const u = 1 - rand();
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
 }
-
 const pick = <T>(xs: readonly T[], rand: () => number): T => xs[Math.floor(rand() * xs.length)] as T;
-
 function shuffle<T>(xs: T[], rand: () => number): T[] {
   for (let i = xs.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
@@ -137,178 +164,222 @@ function shuffle<T>(xs: T[], rand: () => number): T[] {
   }
   return xs;
 }
-
-function kindsFor(n: number, rand: () => number): Kind[] {
-  const kinds = MIX.flatMap(([kind, share]) => Array<Kind>(Math.floor(n * share)).fill(kind));
-  while (kinds.length < n) kinds.push("alive");
-  return shuffle(kinds, rand);
+function kindsFor<K>(n: number, mix: readonly [K, number][], rand: () => number): K[] {
+  const kinds = mix.flatMap(([k, share]) => Array<K>(Math.round(n * share)).fill(k));
+  while (kinds.length < n) kinds.push(mix[0]?.[0] as K);
+  return shuffle(kinds.slice(0, n), rand);
 }
 
-const SYLLABLES = [
-  "ka",
-  "lo",
-  "mi",
-  "ra",
-  "ven",
-  "tos",
-  "bel",
-  "dra",
-  "nor",
-  "qui",
-  "sel",
-  "tar",
-  "uvo",
-  "zen",
-];
-const SYLLABLES2 = ["ba", "co", "di", "fe", "gu", "ha", "ji", "ke", "lu", "mo", "ne", "pi", "ro", "su", "ti"];
-const SYLLABLES3 = ["ville", "burg", "grad", "polis", "mont", "stad", "ford", "wick", "haven", "dorf"];
-
-/** A unique made-up city per host, so every group has its own name. */
+const S1 = ["ka", "lo", "mi", "ra", "ven", "tos", "bel", "dra", "nor", "qui", "sel", "tar", "uvo", "zen"];
+const S2 = ["ba", "co", "di", "fe", "gu", "ha", "ji", "ke", "lu", "mo", "ne", "pi", "ro", "su", "ti"];
+const S3 = ["ville", "burg", "grad", "polis", "mont", "stad", "ford", "wick", "haven", "dorf"];
 function cityName(i: number): string {
-  const a = SYLLABLES[i % SYLLABLES.length] as string;
-  const b = SYLLABLES2[Math.floor(i / SYLLABLES.length) % SYLLABLES2.length] as string;
-  const c = SYLLABLES3[Math.floor(i / (SYLLABLES.length * SYLLABLES2.length)) % SYLLABLES3.length] as string;
+  const a = S1[i % S1.length] as string;
+  const b = S2[Math.floor(i / S1.length) % S2.length] as string;
+  const c = S3[Math.floor(i / (S1.length * S2.length)) % S3.length] as string;
   return `${a[0]?.toUpperCase()}${a.slice(1)}${b}${c}`;
 }
 
 const WORDS = (
   "python meetup talk workshop community members pizza django flask data science testing packaging " +
   "async typing beginners mentoring speakers venue sponsors slides lightning coding dojo library release " +
-  "pandas numpy jupyter web friendly monthly evening welcome newcomers discussion projects open source " +
-  "contributors sprint hack night tutorial interpreter modules decorators generators"
+  "pandas numpy jupyter web friendly monthly evening welcome newcomers discussion projects open source"
 ).split(" ");
-
 function paragraph(rand: () => number): string {
-  const sentences = Array.from({ length: 3 + Math.floor(rand() * 4) }, () => {
-    const words = Array.from({ length: 8 + Math.floor(rand() * 10) }, () => pick(WORDS, rand));
-    return `${words.join(" ")}.`;
-  });
-  const text = sentences.join(" ");
-  return `<p>${text[0]?.toUpperCase()}${text.slice(1)}</p>`;
+  const words = Array.from({ length: 30 + Math.floor(rand() * 60) }, () => pick(WORDS, rand));
+  return `<p>${words.join(" ")}.</p>`;
 }
 
-const DAY_MS = 86_400_000;
-
-function eventJsonLd(name: string, rand: () => number, now: number): string {
-  const upcoming = rand() < 0.5;
-  const offset = upcoming ? 3 + rand() * 87 : -(5 + rand() * 195);
+function eventLd(name: string, at: number): string {
   const event = {
     "@context": "https://schema.org",
     "@type": "Event",
     name: `${name} monthly meetup`,
-    startDate: new Date(now + offset * DAY_MS).toISOString(),
+    startDate: new Date(at).toISOString(),
     location: { "@type": "Place", name: "Community hall" },
   };
   return `<script type="application/ld+json">${JSON.stringify(event)}</script>`;
 }
 
-/** A group's home page: 2 to 30 KB of plain talk about Python, sometimes a schema.org event. */
-function alivePage(name: string, withEvent: boolean, rand: () => number, now: number): string {
-  const paragraphs = Array.from({ length: 4 + Math.floor(rand() * 60) }, () => paragraph(rand)).join("\n");
+function sitePage(name: string, event: number | null, rand: () => number): string {
+  const body = Array.from({ length: 3 + Math.floor(rand() * 25) }, () => paragraph(rand)).join("\n");
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${name}</title>
-${withEvent ? eventJsonLd(name, rand, now) : ""}</head><body><header><h1>${name}</h1>
-<nav><a href="/">Home</a> <a href="/about">About</a> <a href="/talks">Talks</a></nav></header>
-<main>${paragraphs}</main><footer>Run by volunteers of ${name}.</footer></body></html>`;
+${event === null ? "" : eventLd(name, event)}</head><body><header><h1>${name}</h1>
+<nav><a href="/">Home</a> <a href="/about">About</a></nav></header>
+<main><p>${name} is the Python user group of our city: we meet monthly for talks and a meetup.</p>${body}</main></body></html>`;
 }
 
-function movedPage(name: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${name} | Meetups</title></head>
-<body><h1>${name}</h1><p>Welcome to the new home of ${name}. We meet every month to talk about Python,
-share projects and welcome newcomers to our community.</p></body></html>`;
+function meetupPage(name: string, slug: string, event: number | null, rand: () => number): string {
+  const org = {
+    "@context": "https://schema.org",
+    "@type": "Organization",
+    name,
+    url: `https://www.meetup.com/${slug}/`,
+  };
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${name} | Meetup</title>
+<script type="application/ld+json">${JSON.stringify(org)}</script>${event === null ? "" : eventLd(name, event)}
+</head><body><h1>${name}</h1><p>Python developers meeting up: talks, workshops and pizza.</p>
+${paragraph(rand)}${paragraph(rand)}</body></html>`;
 }
 
-const PARKED_PAGES = [
-  (d: string) => `<html><head><title>${d}</title></head><body><h1>${d}</h1>
-<p>This domain is parked free, courtesy of GoDaddy.com.</p></body></html>`,
-  (d: string) => `<html><head><title>${d}</title></head><body><h1>${d}</h1>
-<p>This domain may be for sale. Buy this domain today.</p></body></html>`,
-  (
-    d: string,
-  ) => `<html><head><title>${d}</title><script src="https://img.sedoparking.com/js/park.js"></script>
-</head><body><div id="ads">Related searches</div></body></html>`,
+function ical(at: number): string {
+  const d = new Date(at).toISOString().replace(/[-:]/g, "").replace(/\.\d+/, "");
+  return `BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Meetup//EN\r\nBEGIN:VEVENT\r\nUID:${at}@meetup\r\nDTSTART:${d}\r\nSUMMARY:Monthly meetup\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n`;
+}
+
+const PARKED = [
+  (d: string) =>
+    `<html><head><title>${d}</title></head><body><h1>${d}</h1><p>This domain is parked free, courtesy of GoDaddy.com.</p></body></html>`,
+  (d: string) =>
+    `<html><head><title>${d}</title></head><body><h1>${d}</h1><p>This domain may be for sale. Buy this domain today.</p></body></html>`,
 ];
-
 const page404 = "<html><head><title>Not Found</title></head><body><h1>Not Found</h1></body></html>";
 const page500 = "<html><head><title>Error</title></head><body><h1>Internal Server Error</h1></body></html>";
 
-function loopbackIp(i: number, bind: Bind): string {
-  return bind === "same" ? "127.0.0.1" : `127.77.${Math.floor(i / 250)}.${(i % 250) + 1}`;
+interface World {
+  groups: Group[];
+  hosts: Host[];
+  meetup: Host;
+  wiki: Host;
+  canaries: Host[];
+  /** Per slug on the meetup host: the page, the iCal body, or a redirect. */
+  meetupRoutes: Map<string, { page?: string; ical?: string; redirect?: string; gone?: boolean }>;
+  /** Per own-site host: the group. */
+  siteByHost: Map<string, Group>;
+  /** Requests the meetup host needs at least, given what its pages say. */
+  meetupNeeded: number;
 }
 
-function buildSpecs(n: number, seed: number, bind: Bind, now: number): HostSpec[] {
-  const rand = rng(seed);
-  const kinds = kindsFor(n, rand);
-  const specs = kinds.map((kind, index): HostSpec => {
-    const name = `Python ${cityName(index)} User Group`;
-    const delayMs = Math.min(MAX_DELAY_MS, Math.round(MEDIAN_DELAY_MS * Math.exp(SIGMA * gaussian(rand))));
-    let page = "";
-    if (kind === "alive" || kind === "alive_event") page = alivePage(name, kind === "alive_event", rand, now);
-    if (kind === "parked") page = pick(PARKED_PAGES, rand)(`${cityName(index).toLowerCase()}-python.org`);
-    return { index, kind, name, delayMs, ip: loopbackIp(index, bind), port: 0, page, hub: null };
+function buildWorld(args: Args, now: number): World {
+  const rand = rng(args.seed);
+  const nMeetup = Math.round(args.groups * args.meetupShare);
+  const nSites = args.groups - nMeetup;
+  const meetup: Host = { name: "www.meetup.com", ip: "10.77.0.2", https: true };
+  const wiki: Host = { name: "wiki.python.org", ip: "10.77.0.3", https: true };
+  const canaries: Host[] = ["www.python.org", "www.wikipedia.org", "www.cloudflare.com"].map((name, i) => ({
+    name,
+    ip: `10.77.0.${4 + i}`,
+    https: true,
+  }));
+  const groups: Group[] = [];
+  const meetupRoutes: World["meetupRoutes"] = new Map();
+  let meetupNeeded = 0;
+  const mk = kindsFor(nMeetup, MEETUP_MIX, rand);
+  mk.forEach((kind, i) => {
+    const city = cityName(i);
+    const name = `Py${city}`;
+    const slug = `py-${city.toLowerCase()}`;
+    const upcoming = now + (3 + rand() * 40) * DAY_MS;
+    const recent = now - (5 + rand() * 120) * DAY_MS;
+    const old = now - (400 + rand() * 600) * DAY_MS;
+    const g: Group = {
+      index: groups.length,
+      kind,
+      name,
+      url: `https://www.meetup.com/${slug}/`,
+      host: meetup.name,
+      delayMs: 0,
+      page: "",
+    };
+    meetupNeeded += 1;
+    if (kind === "m_upcoming") meetupRoutes.set(slug, { page: meetupPage(name, slug, upcoming, rand) });
+    if (kind === "m_recent") meetupRoutes.set(slug, { page: meetupPage(name, slug, recent, rand) });
+    if (kind === "m_quiet" || kind === "m_old") {
+      meetupRoutes.set(slug, {
+        page: meetupPage(name, slug, null, rand),
+        ical: ical(kind === "m_quiet" ? upcoming : old),
+      });
+      meetupNeeded += 1; // the page leaves it open: the calendar decides
+    }
+    if (kind === "m_gone") meetupRoutes.set(slug, { gone: true });
+    if (kind === "m_renamed") {
+      const newSlug = `${slug}-python`;
+      meetupRoutes.set(slug, { redirect: `/${newSlug}/` });
+      meetupRoutes.set(newSlug, { page: meetupPage(name, newSlug, upcoming, rand) });
+      meetupNeeded += 1; // the 301 and the page
+    }
+    groups.push(g);
   });
-  // Groups that moved went to a few shared hosts (as many moved to meetup.com): those hosts get
-  // several requests each, which exercises the per-host rate limit.
-  const hubs = shuffle(
-    specs.filter((s) => s.kind === "alive"),
-    rand,
-  ).slice(0, HUBS);
-  specs
-    .filter((s) => s.kind === "redirect")
-    .forEach((s, k) => {
-      s.hub = hubs[k % hubs.length]?.index ?? null;
-    });
-  return specs;
+  const hosts: Host[] = [meetup, wiki, ...canaries];
+  const siteByHost = new Map<string, Group>();
+  const sk = kindsFor(nSites, SITE_MIX, rand);
+  sk.forEach((kind, j) => {
+    const i = nMeetup + j;
+    const city = cityName(i);
+    const name = `Python ${city} User Group`;
+    const domain = `${city.toLowerCase()}-python.org`;
+    const useHttps = rand() < 0.6;
+    const host: Host = {
+      name: domain,
+      ip: `10.77.${1 + Math.floor(j / 250)}.${(j % 250) + 1}`,
+      https: useHttps,
+    };
+    // Realistic latency: log-normal, median 120 ms, p95 600 ms; slow sites 6–8 s.
+    const sigma = Math.log(600 / 120) / 1.645;
+    let delayMs = Math.min(3000, Math.round(120 * Math.exp(sigma * gaussian(rand))));
+    if (kind === "slow") delayMs = 6000 + Math.round(rand() * 2000);
+    let page = "";
+    if (kind === "alive" || kind === "slow") page = sitePage(name, null, rand);
+    if (kind === "alive_event") page = sitePage(name, now + (rand() < 0.5 ? 10 : -30) * DAY_MS, rand);
+    if (kind === "parked") page = pick(PARKED, rand)(domain);
+    const g: Group = {
+      index: groups.length,
+      kind,
+      name,
+      url: `${useHttps ? "https" : "http"}://${domain}/`,
+      host: domain,
+      delayMs,
+      page,
+    };
+    groups.push(g);
+    siteByHost.set(domain, g);
+    hosts.push(host);
+    if (kind === "redirect") {
+      // The group moved to a new domain; the old one sends visitors there.
+      const moved: Host = {
+        name: `www.${city.toLowerCase()}.py.org`,
+        ip: `10.77.9.${(j % 250) + 1}`,
+        https: false,
+      };
+      hosts.push(moved);
+      g.page = sitePage(name, null, rand);
+    }
+  });
+  return { groups, hosts, meetup, wiki, canaries, meetupRoutes, siteByHost, meetupNeeded };
 }
 
-const hostOf = (s: HostSpec): string => `${s.ip}:${s.port}`;
-const urlOf = (s: HostSpec): string => `http://${hostOf(s)}/`;
+/** The listing as the wiki's Sphinx theme renders it (sections by region and country). */
+function listingHtml(w: World): string {
+  const parts: string[] = [];
+  w.groups.forEach((g, i) => {
+    if (i % 25 === 0) {
+      if (i > 0) parts.push("</ul></section>");
+      const country = `Country ${Math.floor(i / 25) + 1}`;
+      parts.push(`<section id="c${i}"><h3>${country}</h3><ul class="simple">`);
+    }
+    parts.push(
+      `<li><p>(<a class="reference external" href="${g.url}">${g.name}</a>) - the Python user group of ${g.name.replace(/^Py(thon )?/, "")}</p></li>`,
+    );
+  });
+  parts.push("</ul></section>");
+  return `<!doctype html><html><head><meta charset="utf-8"><title>Local User Groups</title></head><body>
+<div class="document"><div class="documentwrapper"><div class="bodywrapper"><div class="body" role="main">
+<section id="local-user-groups"><h1>Local User Groups</h1><p>Users of the Python programming language meet periodically in so-called Python User Groups.</p>
+<section id="europe"><h2>Europe</h2>
+${parts.join("\n")}
+</section></section></div></div></div></div></body></html>`;
+}
 
 // ---------------------------------------------------------------- the world (servers)
 
-interface RequestSeen {
-  host: number;
-  at: number;
-}
-
-/** Every request the world's hosts received during one tool's run. */
+/** Every request the world received during one tool's run. */
 class Traffic {
-  seen: RequestSeen[] = [];
-  inFlight = 0;
-  peakInFlight = 0;
-  private readonly hostInFlight = new Map<number, number>();
-  peakHostInFlight = 0;
-
+  seen: { host: string; at: number }[] = [];
+  tooMany = 0;
   reset(): void {
     this.seen = [];
-    this.peakInFlight = this.inFlight;
-    this.peakHostInFlight = 0;
+    this.tooMany = 0;
   }
-
-  track(host: number, res: http.ServerResponse): void {
-    this.seen.push({ host, at: performance.now() });
-    this.inFlight++;
-    this.peakInFlight = Math.max(this.peakInFlight, this.inFlight);
-    const mine = (this.hostInFlight.get(host) ?? 0) + 1;
-    this.hostInFlight.set(host, mine);
-    this.peakHostInFlight = Math.max(this.peakHostInFlight, mine);
-    let ended = false;
-    const end = () => {
-      if (ended) return;
-      ended = true;
-      this.inFlight--;
-      this.hostInFlight.set(host, (this.hostInFlight.get(host) ?? 1) - 1);
-    };
-    res.on("finish", end);
-    res.on("close", end);
-  }
-}
-
-interface World {
-  specs: HostSpec[];
-  traffic: Traffic;
-  indexUrl: string;
-  port: number;
-  close(): Promise<void>;
 }
 
 function send(
@@ -326,536 +397,514 @@ function send(
   res.end(body);
 }
 
-function answer(
-  specs: readonly HostSpec[],
-  spec: HostSpec,
-  req: http.IncomingMessage,
-  res: http.ServerResponse,
-) {
-  const moved = /^\/moved\/(\d+)$/.exec(req.url ?? "");
-  if (moved) {
-    const from = specs[Number(moved[1])];
-    return from?.hub === spec.index ? send(res, 200, movedPage(from.name)) : send(res, 404, page404);
-  }
-  if (req.url !== "/") return send(res, 404, page404);
-  switch (spec.kind) {
-    case "alive":
-    case "alive_event":
-    case "parked":
-      return send(res, 200, spec.page);
-    case "redirect": {
-      const hub = specs[spec.hub ?? -1];
-      return hub
-        ? send(res, 301, "", { location: `http://${hostOf(hub)}/moved/${spec.index}` })
-        : send(res, 500, page500);
-    }
-    case "http404":
-      return send(res, 404, page404);
-    case "http500":
-      return send(res, 500, page500);
-    default:
-      return send(res, 500, page500);
-  }
-}
-
-function listen(server: http.Server, ip: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, ip, () => {
-      server.off("error", reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-function closeServer(server: http.Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
-}
-
-function hostServer(specs: readonly HostSpec[], spec: HostSpec, traffic: Traffic): http.Server {
-  const server = http.createServer((req, res) => {
-    traffic.track(spec.index, res);
-    if (spec.kind === "hanging") return; // accepts, reads the request, never answers
-    setTimeout(() => answer(specs, spec, req, res), spec.delayMs).unref();
-  });
-  server.keepAliveTimeout = 5_000;
-  return server;
-}
-
-function indexPage(specs: readonly HostSpec[]): string {
-  const links = specs.map((s) => `<li><a href="${urlOf(s)}">${s.name}</a></li>`).join("\n");
-  return `<!doctype html><html><head><title>Local user groups</title></head><body><ul>\n${links}\n</ul></body></html>`;
-}
-
-interface WorldInfo {
-  indexUrl: string;
-  canaryUrl: string;
-  timeoutMs: number;
-  concurrency: number;
-  poickRetries: number | null;
-  groups: { name: string; url: string }[];
-}
-
-async function startWorld(args: Args): Promise<World> {
-  const specs = buildSpecs(args.hosts, args.seed, args.bind, Date.now());
-  const traffic = new Traffic();
-  const servers: http.Server[] = [];
-  // Refused hosts are opened and closed last, so no later listener can take their port.
-  const order = [...specs.filter((s) => s.kind !== "refused"), ...specs.filter((s) => s.kind === "refused")];
-  for (const spec of order) {
-    const server = hostServer(specs, spec, traffic);
-    spec.port = await listen(server, spec.ip);
-    if (spec.kind === "refused") await closeServer(server);
-    else servers.push(server);
-  }
-  const canary = specs.find((s) => s.kind === "alive" && !specs.some((r) => r.hub === s.index));
-  if (!canary) throw new Error("The world has no alive host to use as the canary.");
-  const index = http.createServer((req, res) => {
-    if (req.url === "/world.json") {
-      const info: WorldInfo = {
-        indexUrl,
-        canaryUrl: urlOf(canary),
-        timeoutMs: args.timeoutMs,
-        concurrency: args.concurrency,
-        poickRetries: args.poickRetries,
-        groups: specs.map((s) => ({ name: s.name, url: urlOf(s) })),
-      };
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify(info));
-    } else if (req.url === "/") {
-      send(res, 200, indexPage(specs));
-    } else {
-      send(res, 404, page404);
-    }
-  });
-  const port = await listen(index, "127.0.0.1");
-  const indexUrl = `http://127.0.0.1:${port}/`;
-  return {
-    specs,
-    traffic,
-    indexUrl,
-    port,
-    close: async () => {
-      await Promise.all([...servers, index].map(closeServer));
-    },
-  };
-}
-
-// ---------------------------------------------------------------- children (one tool each)
-
-interface Verdict {
-  /** Poick: alive/dormant/dead/unknown; linkinator: OK/BROKEN/SKIPPED. */
-  state: string;
-  detail: string;
-}
-
-interface ChildReport {
-  tool: Tool;
-  wallMs: number;
-  peakRss: number;
-  peakHeapUsed: number;
-  baselineRss: number;
-  baselineHeapUsed: number;
-  maxRss: number;
-  summary: string;
-  verdicts: Record<string, Verdict>;
-}
-
-function fetchWorld(port: number): Promise<WorldInfo> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(`http://127.0.0.1:${port}/world.json`, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve(JSON.parse(Buffer.concat(chunks).toString("utf8")) as WorldInfo));
-        res.on("error", reject);
-      })
-      .on("error", reject);
-  });
-}
-
-/** Peak RSS and heapUsed, sampled every 50 ms while the tool works. */
-function startSampler() {
-  let peakRss = 0;
-  let peakHeapUsed = 0;
-  const sample = () => {
-    const m = process.memoryUsage();
-    peakRss = Math.max(peakRss, m.rss);
-    peakHeapUsed = Math.max(peakHeapUsed, m.heapUsed);
-  };
-  sample();
-  const timer = setInterval(sample, SAMPLE_EVERY_MS);
-  return {
-    stop() {
-      clearInterval(timer);
-      sample();
-      return { peakRss, peakHeapUsed };
-    },
-  };
-}
-
-async function runPoick(
-  world: WorldInfo,
-): Promise<Omit<ChildReport, "maxRss" | "baselineRss" | "baselineHeapUsed">> {
-  // Imported here so the linkinator child loads none of Poick.
-  const [{ createApp }, { seedGroups }, { loadConfig }, { createLogger }] = await Promise.all([
-    import("../src/app.js"),
-    import("../test/helpers/seed.js"),
-    import("../src/config.js"),
-    import("../src/logger.js"),
-  ]);
-  const dir = mkdtempSync(path.join(os.tmpdir(), "poick-scan-bench-"));
-  try {
-    const dbPath = path.join(dir, "poick.db");
-    // Production defaults except what the loopback world needs (and the timeout both tools share).
-    const config = loadConfig(
-      {
-        POICK_DB: dbPath,
-        POICK_ALLOW_NETS: "127.0.0.0/8",
-        POICK_CANARY_URLS: world.canaryUrl,
-        POICK_TIMEOUT_MS: String(world.timeoutMs),
-        POICK_CONCURRENCY: String(world.concurrency),
-        ...(world.poickRetries !== null && { POICK_RETRIES: String(world.poickRetries) }),
-      },
-      null,
-    );
-    // The same application every door builds: the scan below is exactly `poick scan`.
-    const app = await createApp(config, { logger: createLogger("warn") });
-    const ids = await seedGroups(app.db, world.groups);
-    const urlById = new Map(ids.map((id, i) => [id, world.groups[i]?.url ?? ""]));
-    const sampler = startSampler();
-    const started = performance.now();
-    const outcome = await app.jobs.scanAll();
-    const wallMs = performance.now() - started;
-    const mem = sampler.stop();
-    await app.close();
-    const verdicts: Record<string, Verdict> = {};
-    let summary: string = outcome.kind;
-    if (outcome.kind === "done") {
-      summary = `done: ${JSON.stringify(outcome.counts)}; retries ${config.scan.retries}, per host ${config.scan.hostConcurrency} in flight / ${config.scan.hostRatePerSecond} per s`;
-      for (const g of outcome.groups) {
-        const attempts = g.verdict.evidence.attempts;
-        verdicts[urlById.get(g.id) ?? g.id] = {
-          state: g.status,
-          detail: `${g.verdict.reason}${typeof attempts === "number" && attempts > 1 ? ` ×${attempts}` : ""}`,
-        };
+function handlerFor(w: World, traffic: Traffic, html: string) {
+  const meetupWindow: number[] = [];
+  return (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const host = (req.headers.host ?? "").replace(/:\d+$/, "").toLowerCase();
+    const now = performance.now();
+    traffic.seen.push({ host, at: now });
+    const url = req.url ?? "/";
+    if (host === w.meetup.name || host === "meetup.com") {
+      while (meetupWindow.length > 0 && (meetupWindow[0] as number) <= now - 1000) meetupWindow.shift();
+      meetupWindow.push(now);
+      if (meetupWindow.length > MEETUP_ALLOWANCE) {
+        traffic.tooMany++;
+        return send(res, 429, "<html><body>Too many requests</body></html>", { "retry-after": "1" });
       }
+      const delay = 120 + Math.round(Math.random() * 160);
+      const m = /^\/([a-z0-9-]+)\/(events\/ical\/)?$/.exec(url);
+      const route = m ? w.meetupRoutes.get(m[1] as string) : undefined;
+      setTimeout(() => {
+        if (!route || route.gone) return send(res, 404, page404);
+        if (route.redirect) return send(res, 301, "", { location: route.redirect });
+        if (m?.[2]) {
+          if (!route.ical) return send(res, 404, page404);
+          return send(res, 200, route.ical, { "content-type": "text/calendar; charset=utf-8" });
+        }
+        return send(res, 200, route.page ?? page404);
+      }, delay).unref();
+      return;
     }
-    return { tool: "poick", wallMs, ...mem, summary, verdicts };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-async function runLinkinator(
-  world: WorldInfo,
-): Promise<Omit<ChildReport, "maxRss" | "baselineRss" | "baselineHeapUsed">> {
-  const { LinkChecker } = await import("linkinator");
-  const checker = new LinkChecker();
-  const sampler = startSampler();
-  const started = performance.now();
-  const result = await checker.check({
-    path: world.indexUrl,
-    recurse: false,
-    concurrency: world.concurrency,
-    timeout: world.timeoutMs,
-  });
-  const wallMs = performance.now() - started;
-  const mem = sampler.stop();
-  const verdicts: Record<string, Verdict> = {};
-  for (const link of result.links) {
-    if (link.url === world.indexUrl) continue;
-    verdicts[link.url] = { state: link.state, detail: String(link.status ?? 0) };
-  }
-  const broken = result.links.filter((l) => l.state === "BROKEN").length;
-  return {
-    tool: "linkinator",
-    wallMs,
-    ...mem,
-    summary: `${result.links.length} links, ${broken} broken`,
-    verdicts,
+    if (host === w.wiki.name) {
+      if (url === "/python/community/LocalUserGroups.html") return send(res, 200, html);
+      return send(res, 404, page404);
+    }
+    if (w.canaries.some((c) => c.name === host)) return send(res, 200, "<html><body>ok</body></html>");
+    const moved = /^www\.(.+)\.py\.org$/.exec(host);
+    const g = moved ? w.siteByHost.get(`${moved[1]}-python.org`) : w.siteByHost.get(host);
+    if (!g) return send(res, 404, page404);
+    if (g.kind === "hanging") return; // accepts, reads the request, never answers
+    setTimeout(() => {
+      if (url !== "/") return send(res, 404, page404);
+      if (moved) return send(res, 200, g.page);
+      switch (g.kind) {
+        case "alive":
+        case "alive_event":
+        case "slow":
+        case "parked":
+          return send(res, 200, g.page);
+        case "redirect":
+          return send(res, 301, "", {
+            location: `http://www.${g.host.replace(/-python\.org$/, "")}.py.org/`,
+          });
+        case "http404":
+          return send(res, 404, page404);
+        default:
+          return send(res, 500, page500);
+      }
+    }, g.delayMs).unref();
   };
 }
 
-async function childMain(args: Args): Promise<void> {
-  if (args.child === null || args.worldPort === null) throw new Error("--child needs --world-port.");
-  const world = await fetchWorld(args.worldPort);
-  const { rss: baselineRss, heapUsed: baselineHeapUsed } = process.memoryUsage();
-  const report = args.child === "poick" ? await runPoick(world) : await runLinkinator(world);
-  const maxRss = process.resourceUsage().maxRSS * 1024; // kilobytes on every platform Node supports
-  const full: ChildReport = { ...report, baselineRss, baselineHeapUsed, maxRss };
-  // linkinator leaves keep-alive sockets in Node's global dispatcher: exit once the report is written.
-  process.stdout.write(`RESULT ${JSON.stringify(full)}\n`, () => process.exit(0));
+function pki(dir: string, names: readonly string[]): { ca: string; key: string; cert: string } {
+  const run = (args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
+  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+  run([
+    "req",
+    "-x509",
+    ...ec,
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.pem",
+    "-days",
+    "2",
+    "-subj",
+    "/CN=Bench World CA",
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign,cRLSign",
+  ]);
+  run(["req", ...ec, "-keyout", "leaf.key", "-out", "leaf.csr", "-subj", "/CN=bench world"]);
+  writeFileSync(
+    path.join(dir, "leaf.ext"),
+    `basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=${names.map((n) => `DNS:${n}`).join(",")}\n`,
+  );
+  run([
+    "x509",
+    "-req",
+    "-in",
+    "leaf.csr",
+    "-CA",
+    "ca.pem",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-out",
+    "leaf.pem",
+    "-days",
+    "2",
+    "-extfile",
+    "leaf.ext",
+  ]);
+  const read = (f: string) => readFileSync(path.join(dir, f), "utf8");
+  return { ca: read("ca.pem"), key: read("leaf.key"), cert: read("leaf.pem") };
 }
 
-// ---------------------------------------------------------------- parent: runs and figures
+async function startWorld(w: World, dir: string, traffic: Traffic) {
+  const names = [...new Set([...w.hosts.map((h) => h.name), "meetup.com"])];
+  const tls = pki(dir, names);
+  writeFileSync(path.join(dir, "world-ca.pem"), tls.ca);
+  const handler = handlerFor(w, traffic, listingHtml(w));
+  const servers: http.Server[] = [];
+  const listen = (server: http.Server, ip: string, port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, ip, () => resolve());
+    });
+  for (const h of w.hosts) {
+    const g = w.siteByHost.get(h.name);
+    if (g?.kind === "refused") continue; // nothing listens: connections are refused
+    const plain = http.createServer(handler);
+    plain.keepAliveTimeout = 5000;
+    await listen(plain, h.ip, 80);
+    servers.push(plain);
+    if (h.https) {
+      const secure = https.createServer({ key: tls.key, cert: tls.cert }, handler);
+      secure.keepAliveTimeout = 5000;
+      await listen(secure, h.ip, 443);
+      servers.push(secure);
+    }
+  }
+  // The world's DNS: every name of the world, nothing else.
+  const hostsFile = path.join(dir, "world.hosts");
+  writeFileSync(
+    hostsFile,
+    `${[...w.hosts.map((h) => `${h.ip} ${h.name}`), `${w.meetup.ip} meetup.com`].join("\n")}\n`,
+  );
+  const dns = spawn(
+    "dnsmasq",
+    [
+      "--keep-in-foreground",
+      "--no-resolv",
+      "--no-hosts",
+      `--addn-hosts=${hostsFile}`,
+      `--listen-address=${NS_DNS}`,
+      "--bind-interfaces",
+      "--cache-size=10000",
+      "--user=root",
+      "--pid-file=",
+      "--log-facility=-",
+      "--quiet-dhcp",
+    ],
+    { stdio: "ignore" },
+  );
+  for (let i = 0; i < 50; i++) {
+    try {
+      const a = await lookup(w.meetup.name, { family: 4 });
+      if (a.address === w.meetup.ip) break;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const check = await lookup(w.meetup.name, { family: 4 });
+  if (check.address !== w.meetup.ip)
+    throw new Error("The world's DNS does not answer: run inside the namespace (see bench/scan-world.sh).");
+  // A stopped bench must not leave the world's DNS running in the namespace.
+  const stopDns = () => dns.kill("SIGTERM");
+  process.once("SIGINT", () => {
+    stopDns();
+    process.exit(130);
+  });
+  process.once("SIGTERM", () => {
+    stopDns();
+    process.exit(143);
+  });
+  const close = async () => {
+    stopDns();
+    await Promise.all(
+      servers.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            s.close(() => resolve());
+            s.closeAllConnections();
+          }),
+      ),
+    );
+  };
+  return { caFile: path.join(dir, "world-ca.pem"), close };
+}
 
-interface RunStats {
+// ---------------------------------------------------------------- the tools
+
+type Tool = "poick" | "linkinator" | "linkchecker";
+const LISTING = "https://wiki.python.org/python/community/LocalUserGroups.html";
+
+interface Run {
   tool: Tool;
   round: number;
-  report: ChildReport;
-  processMs: number;
+  wallMs: number;
+  /** Poick only: the scan alone (its own figure), and the sync. */
+  scanMs?: number;
+  syncMs?: number;
+  peakRssKiB: number;
   requests: number;
-  peakInFlight: number;
-  peakHostInFlight: number;
-  maxPerHostPerSecond: number;
+  tooMany: number;
+  peakHostPerSecond: number;
+  peakMeetupPerSecond: number;
+  verdicts: Map<string, string>;
+  commands: string[];
+  figures?: unknown;
 }
 
-function runChild(tool: Tool, world: World): Promise<{ report: ChildReport; processMs: number }> {
+function timed(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ out: string; err: string; rssKiB: number; ms: number }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", SELF, "--child", tool, "--world-port", String(world.port)],
-      { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] },
-    );
+    const child: ChildProcess = spawn("/usr/bin/time", ["-f", "MAXRSS_KIB %M CPU_S %U %S", cmd, ...args], {
+      cwd: ROOT,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
-    child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (chunk: string) => {
-      out += chunk;
+    let err = "";
+    child.stdout?.on("data", (d) => {
+      out += String(d);
+    });
+    child.stderr?.on("data", (d) => {
+      err += String(d);
     });
     child.on("error", reject);
-    child.on("close", (code) => {
-      const processMs = performance.now() - started;
-      const line = out.split("\n").find((l) => l.startsWith("RESULT "));
-      if (!line) return reject(new Error(`The ${tool} child exited with ${code} and no result:\n${out}`));
-      resolve({ report: JSON.parse(line.slice("RESULT ".length)) as ChildReport, processMs });
+    child.on("close", () => {
+      const ms = performance.now() - started;
+      const rss = Number(/MAXRSS_KIB (\d+)/.exec(err)?.[1] ?? 0);
+      resolve({ out, err, rssKiB: rss, ms });
     });
   });
 }
 
-/** The most requests one host received within any one-second window. */
-function maxPerHostPerSecond(seen: readonly RequestSeen[]): number {
-  const byHost = new Map<number, number[]>();
-  for (const r of seen) {
-    const list = byHost.get(r.host) ?? [];
-    list.push(r.at);
-    byHost.set(r.host, list);
+/** The last run's raw output of each tool, for a look by hand (bench/.work is not committed). */
+function keep(name: string, text: string): void {
+  mkdirSync(path.join(ROOT, "bench/.work"), { recursive: true });
+  writeFileSync(path.join(ROOT, "bench/.work", name), text);
+}
+
+const shown = (cmd: string, args: string[], env: Record<string, string>) =>
+  `${Object.entries(env)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(" ")} ${cmd} ${args.join(" ")}`.trim();
+
+async function runPoick(args: Args, caFile: string, dir: string) {
+  const db = path.join(dir, `poick-${Date.now()}.db`);
+  // Defaults except the database, the timeout all three tools share, and the world's private range.
+  const env = {
+    POICK_DB: db,
+    POICK_TIMEOUT_MS: String(args.timeoutMs),
+    POICK_ALLOW_NETS: "10.77.0.0/16",
+    NODE_EXTRA_CA_CERTS: caFile,
+    POICK_LOG_LEVEL: "warn",
+  };
+  const node = process.execPath;
+  const sync = await timed(node, ["dist/cli.js", "sync"], { ...process.env, ...env });
+  if (!/Found \d+ groups/.test(sync.out)) throw new Error(`poick sync failed:\n${sync.out}\n${sync.err}`);
+  const scan = await timed(node, ["dist/cli.js", "scan", "--json"], { ...process.env, ...env });
+  const outcome = JSON.parse(scan.out) as {
+    kind: string;
+    groups: { name: string; status: string }[];
+    figures: { wallMs: number };
+  };
+  keep("poick-scan.json", scan.out + scan.err);
+  if (outcome.kind !== "done") throw new Error(`poick scan: ${scan.out.slice(0, 500)}`);
+  rmSync(db, { force: true });
+  return {
+    wallMs: sync.ms + scan.ms,
+    syncMs: sync.ms,
+    scanMs: outcome.figures.wallMs,
+    peakRssKiB: Math.max(sync.rssKiB, scan.rssKiB),
+    verdicts: new Map(outcome.groups.map((g) => [g.name, g.status])),
+    figures: outcome.figures,
+    commands: [
+      shown("node", ["dist/cli.js", "sync"], env),
+      shown("node", ["dist/cli.js", "scan", "--json"], env),
+    ],
+  };
+}
+
+async function runLinkinator(args: Args, caFile: string, w: World) {
+  const env = { NODE_EXTRA_CA_CERTS: caFile };
+  const a = [
+    "node_modules/linkinator/build/src/cli.js",
+    LISTING,
+    "--timeout",
+    String(args.timeoutMs),
+    "--format",
+    "json",
+  ];
+  const r = await timed(process.execPath, a, { ...process.env, ...env });
+  keep("linkinator.json", r.out + r.err);
+  const json = JSON.parse(r.out.slice(r.out.indexOf("{"))) as { links: { url: string; state: string }[] };
+  const byUrl = new Map(json.links.map((l) => [l.url, l.state]));
+  return {
+    wallMs: r.ms,
+    peakRssKiB: r.rssKiB,
+    verdicts: new Map(w.groups.map((g) => [g.name, byUrl.get(g.url) ?? "missing"])),
+    commands: [shown("node", a, env)],
+  };
+}
+
+async function runLinkChecker(args: Args, caFile: string, w: World) {
+  const env = { REQUESTS_CA_BUNDLE: caFile };
+  // LinkChecker reads its trusted roots from its configuration (sslverify), not from the environment.
+  const rc = path.join(path.dirname(caFile), "linkcheckerrc");
+  writeFileSync(rc, `[checking]\nsslverify=${caFile}\n`);
+  const a = [
+    "-f",
+    rc,
+    "--check-extern",
+    "-r",
+    "1",
+    "--timeout",
+    String(Math.round(args.timeoutMs / 1000)),
+    "--no-status",
+    "-o",
+    "csv",
+    LISTING,
+  ];
+  const r = await timed("linkchecker", a, { ...process.env, ...env });
+  keep("linkchecker.csv", r.out + r.err);
+  // CSV: urlname;parentname;baseref;result;warningstring;infostring;valid;url;...
+  const byUrl = new Map<string, string>();
+  for (const line of r.out.split("\n")) {
+    if (line.startsWith("#") || !line.includes(";")) continue;
+    const cols = line.split(";");
+    const valid = cols[6] ?? "";
+    const url = cols[7] ?? "";
+    if (valid === "True" || valid === "False") byUrl.set(url, valid === "True" ? "OK" : "BROKEN");
   }
-  let best = 0;
-  for (const times of byHost.values()) {
+  return {
+    wallMs: r.ms,
+    peakRssKiB: r.rssKiB,
+    // LinkChecker's CSV lists only the links it found broken (valid ones only with --verbose).
+    verdicts: new Map(w.groups.map((g) => [g.name, byUrl.get(g.url) ?? "OK"])),
+    commands: [shown("linkchecker", a, env)],
+  };
+}
+
+/** The most requests one host received in any one-second window, per host. */
+function peakPerSecond(seen: readonly { host: string; at: number }[]): Map<string, number> {
+  const byHost = new Map<string, number[]>();
+  for (const r of seen) {
+    const l = byHost.get(r.host) ?? [];
+    l.push(r.at);
+    byHost.set(r.host, l);
+  }
+  const out = new Map<string, number>();
+  for (const [host, times] of byHost) {
     times.sort((a, b) => a - b);
     let lo = 0;
+    let best = 0;
     for (let hi = 0; hi < times.length; hi++) {
       while ((times[hi] as number) - (times[lo] as number) >= 1000) lo++;
       best = Math.max(best, hi - lo + 1);
     }
+    out.set(host, best);
   }
-  return best;
+  return out;
 }
 
-async function measure(tool: Tool, round: number, world: World): Promise<RunStats> {
-  world.traffic.reset();
-  const { report, processMs } = await runChild(tool, world);
-  const t = world.traffic;
-  const stats: RunStats = {
-    tool,
-    round,
-    report,
-    processMs,
-    requests: t.seen.length,
-    peakInFlight: t.peakInFlight,
-    peakHostInFlight: t.peakHostInFlight,
-    maxPerHostPerSecond: maxPerHostPerSecond(t.seen),
-  };
-  process.stderr.write(
-    `  round ${round} ${tool.padEnd(10)} ${(report.wallMs / 1000).toFixed(1)} s, ${t.seen.length} requests, ${report.summary}\n`,
-  );
-  await new Promise((r) => setTimeout(r, 500)); // let the child's sockets wind down
-  return stats;
-}
+// ---------------------------------------------------------------- figures
 
-const median = (xs: number[]): number => percentile(xs, 50);
-function percentile(xs: number[], p: number): number {
+const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? Number.NaN;
+  return s[Math.floor((s.length - 1) / 2)] ?? Number.NaN;
+};
+const secs = (ms: number) => (ms / 1000).toFixed(1);
+const mib = (kib: number) => (kib / 1024).toFixed(0);
+
+function correct(w: World, run: Run): number {
+  return w.groups.filter((g) => {
+    const v = run.verdicts.get(g.name);
+    return run.tool === "poick" ? v === EXPECTED[g.kind].poick : v === EXPECTED[g.kind].link;
+  }).length;
 }
-const mib = (bytes: number): string => (bytes / 1_048_576).toFixed(0);
-const secs = (ms: number): string => (ms / 1000).toFixed(1);
 
-const KINDS = MIX.map(([k]) => k);
-
-const POICK_EXPECTED: Record<Kind, string> = {
-  alive: "alive",
-  alive_event: "alive",
-  redirect: "alive",
-  http404: "dead",
-  http500: "dead",
-  parked: "dead",
-  hanging: "unknown",
-  refused: "dead",
-};
-
-/** What a link checker should say; parked pages are dead sites, which a status code cannot show. */
-const LINK_EXPECTED: Record<Kind, string> = {
-  alive: "OK",
-  alive_event: "OK",
-  redirect: "OK",
-  http404: "BROKEN",
-  http500: "BROKEN",
-  parked: "BROKEN",
-  hanging: "BROKEN",
-  refused: "BROKEN",
-};
-
-function confusion(
-  specs: readonly HostSpec[],
-  verdicts: Record<string, Verdict>,
-  columns: readonly string[],
-  expected: Record<Kind, string>,
-): { lines: string[]; correct: number } {
+function accuracyTable(w: World, runs: Run[]): string[] {
+  const tools: Tool[] = ["poick", "linkinator", "linkchecker"];
+  const first = (t: Tool) => runs.find((r) => r.tool === t) as Run;
   const lines = [
-    `| world truth | hosts | ${columns.join(" | ")} | missing | expected | correct | details seen |`,
-    `|---|--:|${columns.map(() => "--:|").join("")}--:|---|--:|---|`,
+    "| world truth | groups | Poick expected | Poick right | link checkers expected | linkinator right | LinkChecker right | Poick said | linkinator said | LinkChecker said |",
+    "|---|--:|---|--:|---|--:|--:|---|---|---|",
   ];
-  let correct = 0;
-  for (const kind of KINDS) {
-    const mine = specs.filter((s) => s.kind === kind);
-    const counts = new Map<string, number>();
-    const details = new Map<string, number>();
-    for (const s of mine) {
-      const v = verdicts[urlOf(s)];
-      const state = v?.state ?? "missing";
-      counts.set(state, (counts.get(state) ?? 0) + 1);
-      if (v) details.set(v.detail, (details.get(v.detail) ?? 0) + 1);
-    }
-    const ok = counts.get(expected[kind]) ?? 0;
-    correct += ok;
-    const detailText = [...details]
-      .sort((a, b) => b[1] - a[1])
-      .map(([d, n]) => `${d} (${n})`)
-      .join(", ");
+  const kinds = [...new Set(w.groups.map((g) => g.kind))];
+  for (const kind of kinds) {
+    const gs = w.groups.filter((g) => g.kind === kind);
+    const said = (t: Tool) => {
+      const c = new Map<string, number>();
+      for (const g of gs) {
+        const v = first(t).verdicts.get(g.name) ?? "missing";
+        c.set(v, (c.get(v) ?? 0) + 1);
+      }
+      return [...c].map(([v, n]) => `${v} ${n}`).join(", ");
+    };
+    const right = (t: Tool) =>
+      gs.filter(
+        (g) => first(t).verdicts.get(g.name) === (t === "poick" ? EXPECTED[kind].poick : EXPECTED[kind].link),
+      ).length;
     lines.push(
-      `| ${KIND_LABEL[kind]} | ${mine.length} | ${columns.map((c) => counts.get(c) ?? 0).join(" | ")} | ${counts.get("missing") ?? 0} | ${expected[kind]} | ${ok} | ${detailText} |`,
+      `| ${KIND_LABEL[kind]} | ${gs.length} | ${EXPECTED[kind].poick} | ${right("poick")} | ${EXPECTED[kind].link} | ${right("linkinator")} | ${right("linkchecker")} | ${said("poick")} | ${said("linkinator")} | ${said("linkchecker")} |`,
     );
   }
-  return { lines, correct };
-}
-
-/** Hosts whose verdict differs between two runs of the same tool. */
-function unstable(runs: readonly RunStats[]): number {
-  const first = runs[0]?.report.verdicts ?? {};
-  const urls = new Set(runs.flatMap((r) => Object.keys(r.report.verdicts)));
-  let n = 0;
-  for (const url of urls) {
-    if (runs.some((r) => r.report.verdicts[url]?.state !== first[url]?.state)) n++;
-  }
-  return n;
-}
-
-function worldLines(world: World, args: Args): string[] {
-  const answering = world.specs.filter((s) => s.kind !== "hanging" && s.kind !== "refused");
-  const delays = answering.map((s) => s.delayMs);
-  const mix = KINDS.map((k) => `${KIND_LABEL[k]} ${world.specs.filter((s) => s.kind === k).length}`).join(
-    ", ",
-  );
-  const events = world.specs.filter((s) => s.kind === "alive_event").length;
-  return [
-    `- Hosts: ${args.hosts}, each its own node:http server on ${args.bind === "same" ? "127.0.0.1" : "its own loopback address 127.77.x.y"} and port; seed ${args.seed}.`,
-    `- Mix: ${mix}. ${events} alive pages carry a JSON-LD event (half upcoming, half recent); redirects go to ${HUBS} shared hub hosts that name the group.`,
-    `- Latency of answering hosts: median ${median(delays)} ms, p95 ${percentile(delays, 95)} ms, max ${Math.max(...delays)} ms (log-normal, capped at ${MAX_DELAY_MS} ms).`,
-    `- Both tools: timeout ${args.timeoutMs} ms, concurrency ${args.concurrency}. Node ${process.version}, ${os.cpus().length} CPUs, ${os.platform()}.`,
-  ];
-}
-
-function resultLines(all: readonly RunStats[], args: Args): string[] {
-  const lines = [
-    "| tool | wall time, median (s) | runs (s) | child process, median (s) | peak RSS sampled, median (MiB) | maxRSS, median (MiB) | RSS before, median (MiB) | heapUsed peak, median (MiB) | heapUsed before, median (MiB) | requests | peak in flight (world) | max in flight to one host | max requests to one host in any 1 s |",
-    "|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
-  ];
-  for (const tool of ["poick", "linkinator"] as const) {
-    const runs = all.filter((r) => r.tool === tool);
-    const m = (f: (r: RunStats) => number) => median(runs.map(f));
-    const range = (f: (r: RunStats) => number) =>
-      [Math.min(...runs.map(f)), Math.max(...runs.map(f))].join("–");
-    lines.push(
-      `| ${tool} | ${secs(m((r) => r.report.wallMs))} | ${runs.map((r) => secs(r.report.wallMs)).join(", ")} | ${secs(m((r) => r.processMs))} | ${mib(m((r) => r.report.peakRss))} | ${mib(m((r) => r.report.maxRss))} | ${mib(m((r) => r.report.baselineRss))} | ${mib(m((r) => r.report.peakHeapUsed))} | ${mib(m((r) => r.report.baselineHeapUsed))} | ${range((r) => r.requests)} | ${range((r) => r.peakInFlight)} | ${range((r) => r.peakHostInFlight)} | ${range((r) => r.maxPerHostPerSecond)} |`,
-    );
-  }
-  const p = median(all.filter((r) => r.tool === "poick").map((r) => r.report.wallMs));
-  const l = median(all.filter((r) => r.tool === "linkinator").map((r) => r.report.wallMs));
-  lines.push(
-    "",
-    `Ratio of medians, Poick / linkinator: **${(p / l).toFixed(2)}×** (${args.runs} runs each, alternating).`,
-  );
+  void tools;
   return lines;
 }
 
-function notes(args: Args): string[] {
-  return [
-    args.poickRetries === null
-      ? "- Poick runs with its production defaults apart from the timeout, concurrency, canary and allowNets: per host 4 in flight and 4 starts per second, **2 retries** (after 0.5 s and 2 s) on refused connections and other network errors, 5xx and 429, but **one** retry at most on a timeout. A hanging host therefore holds one of the 16 request slots for 2 × timeout, a 500 or a refused port costs 3 attempts; back-off waits hold no slot. The hanging hosts alone take 50 × 2 × 5 s / 16 slots ≈ 31 s: that is most of its wall time."
-      : `- Poick runs with its production defaults apart from the timeout, concurrency, canary, allowNets and **retries, set to ${args.poickRetries} here (production default 2)**: per host 4 in flight and 4 starts per second.`,
-    "- Poick GETs every page, reads the body (up to 1 MiB), parses it with cheerio (parked/soft-404/spam/bot-wall signals, JSON-LD, feeds) and writes a check row plus state per group in SQLite; it also asks the canary again when a network failure comes more than 15 s after the last canary check.",
-    "- linkinator GETs the index page, then sends HEAD to each link and, when HEAD fails or is not 2xx, a GET (so a 404, 500, hanging or refused host costs it two requests, a hanging one 2 × timeout). It reads no bodies of the links, never retries by default (`retryErrors` off) and has no per-host limit. It follows redirects (fetch `redirect: follow`) and reports the first URL.",
-    "- linkinator's `concurrency` bounds its queue, but links found on a page start their request as soon as they are found (the queued task only awaits a promise already running), so the world sees far more than the configured concurrency in flight (column “peak in flight”).",
-    `- ${args.bind === "distinct" ? "Hosts listen on distinct loopback addresses (127.77.x.y) because Poick's HostLimiter keys on the URL's hostname without the port: with every host on 127.0.0.1 (`--bind same`) Poick would treat the whole world as one host and crawl it at 4 requests per second." : "All hosts listen on 127.0.0.1: Poick's HostLimiter keys on the hostname without the port, so it treats this whole world as one host (4 starts per second, 4 in flight)."}`,
-    "- Wall time is measured inside each child around `scanGroups()` / `check()` only; “child process” adds node + tsx start-up, module loading, and for Poick opening the database and seeding the groups.",
-  ];
-}
-
-async function parentMain(args: Args): Promise<void> {
-  const benchStarted = performance.now();
-  process.stderr.write(`Starting a world of ${args.hosts} hosts...\n`);
-  const world = await startWorld(args);
-  const all: RunStats[] = [];
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const dir = mkdtempSync(path.join(os.tmpdir(), "poick-world-"));
+  // LinkChecker drops root for nobody: it must still read the world's CA.
+  chmodSync(dir, 0o755);
+  const w = buildWorld(args, Date.now());
+  const traffic = new Traffic();
+  process.stderr.write(
+    `World: ${w.groups.length} groups, ${w.hosts.length} hosts; starting servers and DNS…\n`,
+  );
+  const world = await startWorld(w, dir, traffic);
+  const runs: Run[] = [];
   try {
+    const order = args.tools;
     for (let round = 1; round <= args.runs; round++) {
-      const order: Tool[] = round % 2 === 1 ? ["poick", "linkinator"] : ["linkinator", "poick"];
-      for (const tool of order) all.push(await measure(tool, round, world));
+      const k = (round - 1) % order.length;
+      const turn = [...order.slice(k), ...order.slice(0, k)];
+      for (const tool of turn) {
+        traffic.reset();
+        const r =
+          tool === "poick"
+            ? await runPoick(args, world.caFile, dir)
+            : tool === "linkinator"
+              ? await runLinkinator(args, world.caFile, w)
+              : await runLinkChecker(args, world.caFile, w);
+        const peaks = peakPerSecond(traffic.seen.filter((s) => s.host !== w.wiki.name));
+        const run: Run = {
+          tool,
+          round,
+          ...r,
+          requests: traffic.seen.length,
+          tooMany: traffic.tooMany,
+          peakHostPerSecond: Math.max(0, ...peaks.values()),
+          peakMeetupPerSecond: peaks.get(w.meetup.name) ?? 0,
+        };
+        runs.push(run);
+        const t0 = traffic.seen[0]?.at ?? 0;
+        const lastOf = (host: string | null) =>
+          Math.max(0, ...traffic.seen.filter((x) => host === null || x.host === host).map((x) => x.at - t0));
+        process.stderr.write(
+          `  round ${round} ${tool.padEnd(11)} ${secs(run.wallMs)} s, ${run.requests} requests, ${run.tooMany} × 429, ${correct(w, run)}/${w.groups.length} right, ${mib(run.peakRssKiB)} MiB; last request to the meetup host at ${secs(lastOf(w.meetup.name))} s, last of all at ${secs(lastOf(null))} s\n`,
+        );
+        await new Promise((res) => setTimeout(res, 1000));
+      }
     }
   } finally {
     await world.close();
+    rmSync(dir, { recursive: true, force: true });
   }
-  const firstOf = (tool: Tool) => all.find((r) => r.tool === tool) as RunStats;
-  const poick = confusion(
-    world.specs,
-    firstOf("poick").report.verdicts,
-    ["alive", "dormant", "dead", "unknown"],
-    POICK_EXPECTED,
-  );
-  const link = confusion(
-    world.specs,
-    firstOf("linkinator").report.verdicts,
-    ["OK", "BROKEN", "SKIPPED"],
-    LINK_EXPECTED,
-  );
-  const n = world.specs.length;
-  const out = [
-    `# Full scan of a ${args.hosts}-host loopback world: Poick vs linkinator`,
+
+  const meetupGroups = w.groups.filter((g) => g.host === w.meetup.name).length;
+  const boundMs = (w.meetupNeeded / MEETUP_ALLOWANCE) * 1000 + args.timeoutMs;
+  const out: string[] = [
+    `# Full sync + first scan of a ${w.groups.length}-group world: Poick vs linkinator vs LinkChecker`,
     "",
-    ...worldLines(world, args),
+    `- ${meetupGroups} groups (${Math.round(args.meetupShare * 100)}%) on one meetup-like host (https://www.meetup.com, 429 with Retry-After: 1 above ${MEETUP_ALLOWANCE} requests in any second; 120–280 ms per answer; group pages, iCal at /<slug>/events/ical/); the other ${w.groups.length - meetupGroups} each on a host of their own (latency log-normal, median 120 ms, p95 600 ms; 60% https).`,
+    `- The world's own DNS: dnsmasq in the network namespace poick-bench answers the world's ${w.hosts.length + 1} names; every tool resolves through /etc/resolv.conf and trusts the world's CA. Timeout ${args.timeoutMs / 1000} s for all three, defaults otherwise. Seed ${args.seed}. Node ${process.version}, ${os.cpus().length} CPUs.`,
+    `- The bound: requests the meetup host needs (${w.meetupNeeded}: one page per group, plus the calendar where the page shows no date, plus the 301 of a renamed group) ÷ ${MEETUP_ALLOWANCE}/s + one timeout (${args.timeoutMs / 1000} s) = **${secs(boundMs)} s**.`,
     "",
-    "## Wall time, memory and politeness",
-    "",
-    ...resultLines(all, args),
-    "",
-    `## Accuracy: Poick (run 1; verdicts that differ between runs: ${unstable(all.filter((r) => r.tool === "poick"))})`,
-    "",
-    "Status after the first scan (a never-seen-alive group takes the first conclusive verdict; a timeout is unknown).",
-    "",
-    ...poick.lines,
-    "",
-    `Poick matches the expected status for **${poick.correct} / ${n}** hosts (${((100 * poick.correct) / n).toFixed(1)}%).`,
-    "",
-    `## Accuracy: linkinator (run 1; verdicts that differ between runs: ${unstable(all.filter((r) => r.tool === "linkinator"))})`,
-    "",
-    ...link.lines,
-    "",
-    `linkinator matches the expected state for **${link.correct} / ${n}** hosts (${((100 * link.correct) / n).toFixed(1)}%).`,
-    "",
-    "## What each tool does differently",
-    "",
-    ...notes(args),
-    "",
-    `Whole bench: ${secs(performance.now() - benchStarted)} s.`,
+    "| tool | wall, median (s) | runs (s) | requests | 429s | peak per host in any 1 s (meetup host) | verdicts right | peak RSS, median (MiB) |",
+    "|---|--:|---|--:|--:|--:|--:|--:|",
   ];
+  for (const tool of args.tools) {
+    const rs = runs.filter((r) => r.tool === tool);
+    const range = (f: (r: Run) => number) =>
+      [...new Set([Math.min(...rs.map(f)), Math.max(...rs.map(f))])].join("–");
+    out.push(
+      `| ${tool} | ${secs(median(rs.map((r) => r.wallMs)))} | ${rs.map((r) => secs(r.wallMs)).join(", ")} | ${range((r) => r.requests)} | ${range((r) => r.tooMany)} | ${range((r) => r.peakHostPerSecond)} (${range((r) => r.peakMeetupPerSecond)}) | ${range((r) => correct(w, r))} / ${w.groups.length} | ${mib(median(rs.map((r) => r.peakRssKiB)))} |`,
+    );
+  }
+  const poick = runs.filter((r) => r.tool === "poick");
+  const scanMedian = median(poick.map((r) => r.scanMs ?? 0));
+  out.push(
+    "",
+    `Poick: scan alone ${poick.map((r) => secs(r.scanMs ?? 0)).join(", ")} s (median ${secs(scanMedian)} s), sync ${poick.map((r) => secs(r.syncMs ?? 0)).join(", ")} s. **Scan / bound = ${(scanMedian / boundMs).toFixed(2)}×**, sync + scan / bound = ${(median(poick.map((r) => r.wallMs)) / boundMs).toFixed(2)}×.`,
+    `Poick's own figures (run 1): \`${JSON.stringify(poick[0]?.figures)}\``,
+    "",
+    "## Accuracy (run 1 of each)",
+    "",
+    ...(args.tools.length === 3 ? accuracyTable(w, runs) : []),
+    "",
+    "## Command lines (run inside `ip netns exec poick-bench`)",
+    "",
+    ...[
+      ...new Set(
+        runs.flatMap((r) =>
+          r.commands.map((c) =>
+            c.replace(/poick-\d+\.db/, "poick.db").replace(/\/tmp\/poick-world-\w+/g, "$WORLD"),
+          ),
+        ),
+      ),
+    ].map((c) => `    ${c}`),
+  );
   process.stdout.write(`${out.join("\n")}\n`);
 }
 
-const args = parseArgs(process.argv.slice(2));
-if (args.child) await childMain(args);
-else await parentMain(args);
+await main();

@@ -32,7 +32,8 @@ export async function createApp(config: Readonly<Config>, o: AppOptions = {}): P
   const logger = o.logger ?? createLogger(config.logLevel, [config.discord.token]);
   const db = await openDatabase(config.dbPath);
   const s = config.scan;
-  const http = buildHttpClient(config, clock);
+  const limiter = buildLimiter(config);
+  const http = buildHttpClient(config, clock, limiter);
   const prober = createProber(http);
   const jobs = createJobs({
     db,
@@ -43,6 +44,7 @@ export async function createApp(config: Readonly<Config>, o: AppOptions = {}): P
     wikiUrl: config.wikiUrl,
     scan: {
       prober,
+      pacer: limiter,
       settings: {
         deadAfterChecks: s.deadAfterChecks,
         deadAfterHours: s.deadAfterHours,
@@ -71,15 +73,29 @@ export async function createApp(config: Readonly<Config>, o: AppOptions = {}): P
   };
 }
 
+/** Per-host politeness for the process: an adaptive pace per host under the configured ceiling. */
+export function buildLimiter(config: Readonly<Config>): HostLimiter {
+  const s = config.scan;
+  return new HostLimiter({
+    // The scan keeps `concurrency` checks at work; checks waiting on slow or hanging hosts stop
+    // counting there (up to 4× as many run), and soft-failure re-checks run beside them: requests
+    // in flight, mostly idle sockets, may reach several times `concurrency`.
+    concurrency: s.concurrency * 8,
+    perHostConcurrency: s.hostConcurrency,
+    perHostPerSecond: s.hostRatePerSecond,
+    startPerSecond: Math.min(s.hostRateStartPerSecond, s.hostRatePerSecond),
+  });
+}
+
 /** The process's one HTTP client: guard, proxy, timeouts, caps and politeness from the config. */
-export function buildHttpClient(config: Readonly<Config>, clock: Clock): HttpClient {
+export function buildHttpClient(
+  config: Readonly<Config>,
+  clock: Clock,
+  limiter: HostLimiter = buildLimiter(config),
+): HttpClient {
   const s = config.scan;
   return createHttpClient({
-    limiter: new HostLimiter({
-      concurrency: s.concurrency,
-      perHostConcurrency: s.hostConcurrency,
-      perHostPerSecond: s.hostRatePerSecond,
-    }),
+    limiter,
     userAgent: config.userAgent,
     connectTimeoutMs: s.connectTimeoutMs,
     headersTimeoutMs: s.timeoutMs,

@@ -31,7 +31,10 @@ export interface Config {
     readonly allowNets: readonly string[];
     readonly concurrency: number;
     readonly hostConcurrency: number;
+    /** The ceiling: never more requests per second to one host (POICK_HOST_RATE). */
     readonly hostRatePerSecond: number;
+    /** Where an unknown host's pace starts before it rises towards the ceiling (POICK_HOST_RATE_START). */
+    readonly hostRateStartPerSecond: number;
     /** Waiting for an answer's headers (POICK_TIMEOUT_MS). */
     readonly timeoutMs: number;
     readonly connectTimeoutMs: number;
@@ -201,9 +204,12 @@ export function loadConfig(env: Env = process.env, dotEnvPath: string | null = "
         "https://www.cloudflare.com/",
       ]),
       allowNets: list(e, "POICK_ALLOW_NETS", []),
-      concurrency: int(e, "POICK_CONCURRENCY", 16, 1, 1000),
+      // Checks are mostly waiting on the network: 32 at work keep a scan at the hosts' pace.
+      concurrency: int(e, "POICK_CONCURRENCY", 32, 1, 1000),
       hostConcurrency: int(e, "POICK_HOST_CONCURRENCY", 4, 1, 100),
-      hostRatePerSecond: num(e, "POICK_HOST_RATE", 4, 0.01, 1000),
+      // 8/s stays below the common 10/s limits; the pace starts at 2/s and rises while hosts answer fast.
+      hostRatePerSecond: num(e, "POICK_HOST_RATE", 8, 0.01, 1000),
+      hostRateStartPerSecond: num(e, "POICK_HOST_RATE_START", 2, 0.01, 1000),
       timeoutMs: int(e, "POICK_TIMEOUT_MS", 15_000, 100, 300_000),
       connectTimeoutMs: int(e, "POICK_CONNECT_TIMEOUT_MS", 10_000, 100, 300_000),
       bodyTimeoutMs: int(e, "POICK_BODY_TIMEOUT_MS", 20_000, 100, 600_000),

@@ -10,7 +10,9 @@ describe("config", () => {
     expect(c.dbPath).toBe("./data/poick.db");
     expect(c.scan.deadAfterChecks).toBe(3);
     expect(c.scan.deadAfterHours).toBe(24);
-    expect(c.scan.concurrency).toBe(16);
+    expect(c.scan.concurrency).toBe(32);
+    expect(c.scan.hostRatePerSecond).toBe(8);
+    expect(c.scan.hostRateStartPerSecond).toBe(2);
     expect(c.discord.apiUrl).toBeUndefined();
     expect(Object.isFrozen(c)).toBe(true);
   });

@@ -1,4 +1,4 @@
-import { SingleBar } from "cli-progress";
+import { MultiBar, type SingleBar } from "cli-progress";
 import { pickGroup } from "../jobs/find-group.js";
 import type { ScanProgress } from "../jobs/scan.js";
 import { wordsFor } from "../present/medium.js";
@@ -6,24 +6,44 @@ import { checkedOne, scanSummary } from "../present/outcomes.js";
 import { clip } from "../text/toolkit.js";
 import { type CliIo, printJson, str, type Verb, type VerbContext } from "./verb.js";
 
-/** A progress bar on a terminal (cli-progress), one line per group in a log, nothing with --json. */
+/** Hosts with a bar of their own; the rest share an "others" bar. */
+const BUSIEST = 4;
+
+/**
+ * Per-host progress on a terminal (cli-progress MultiBar: the busiest hosts and one "others" bar),
+ * one line per group in a log, nothing with --json.
+ */
 function progressFor(io: CliIo, json: boolean) {
   if (json) return { onProgress: undefined, stop() {} };
   if (io.isTTY && io.progressStream) {
-    const bar = new SingleBar({
+    const multi = new MultiBar({
       stream: io.progressStream,
-      format: "{bar} {value}/{total} groups · {group}",
+      format: "{bar} {value}/{total} {host} · {group}",
       hideCursor: true,
       clearOnComplete: true,
+      autopadding: true,
     });
-    let started = false;
+    let bars: Map<string, SingleBar> | null = null;
+    let others: SingleBar | null = null;
+    const counts = new Map<string, number>();
     return {
       onProgress(p: ScanProgress) {
-        if (!started) bar.start(p.total, 0, { group: "" });
-        started = true;
-        bar.update(p.done, { group: clip(p.group.name, 30) });
+        if (!bars) {
+          const busiest = Object.entries(p.hostTotals)
+            .sort((a, b) => b[1] - a[1])
+            .slice(0, BUSIEST);
+          bars = new Map(busiest.map(([host, n]) => [host, multi.create(n, 0, { host, group: "" })]));
+          const rest = Object.entries(p.hostTotals)
+            .filter(([host]) => !bars?.has(host))
+            .reduce((n, [, k]) => n + k, 0);
+          if (rest > 0) others = multi.create(rest, 0, { host: "others", group: "" });
+        }
+        const bar = bars.get(p.host) ?? others;
+        const key = bars.has(p.host) ? p.host : "others";
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+        bar?.update(counts.get(key) ?? 0, { group: clip(p.group.name, 30) });
       },
-      stop: () => started && bar.stop(),
+      stop: () => multi.stop(),
     };
   }
   return {

@@ -197,6 +197,14 @@ export interface JobRunsTable {
   last_result: string | null;
 }
 
+/** A host's request pace learnt by the last scan (requests per second). */
+export interface HostRatesTable {
+  host: string;
+  rate: number;
+  announced: number | null;
+  updated_at: IsoDate;
+}
+
 export interface Database {
   sources: SourcesTable;
   groups: GroupsTable;
@@ -213,6 +221,7 @@ export interface Database {
   group_channels: GroupChannelsTable;
   sync_history: SyncHistoryTable;
   listing_snapshots: ListingSnapshotsTable;
+  host_rates: HostRatesTable;
 }
 
 export type GroupRow = Selectable<GroupsTable>;

@@ -6,7 +6,7 @@ import { decodeText, mediaType } from "./charset.js";
 import { classifyError, DeadlineError, errorText } from "./errors.js";
 import { type Cidr, checkUrlHost, guardedLookup, type LookupFn, systemLookup } from "./guard.js";
 import { findHtmlRedirect } from "./html-redirect.js";
-import type { HostLimiter } from "./limiter.js";
+import { type HostLimiter, retryAfterMs } from "./limiter.js";
 import { bypassesProxy, type ProxySettings } from "./proxy.js";
 import { endsOnLoginWall, followLocation, isCookieLoop, isHttp, stripCredentials } from "./redirects.js";
 import type { HttpError, HttpErrorCode, HttpResult } from "./types.js";
@@ -78,6 +78,16 @@ export interface GetOptions {
   maxRedirects?: number;
   /** Follow same-site HTML redirect stubs (meta refresh, a location script). Default true. */
   followHtmlRedirects?: boolean;
+  /**
+   * Retry a timed-out hop once here (default true). A scan passes false and retries the whole check
+   * later itself, so a hanging host's second wait overlaps the rest of the scan.
+   */
+  retryTimeout?: boolean;
+  /**
+   * Retry a 429 here after its Retry-After (default true). A scan passes false: the limiter slows the
+   * host down and the scan asks again later, so a 429 never becomes a verdict or a held worker.
+   */
+  retryRateLimited?: boolean;
 }
 
 export interface HttpClient {
@@ -127,14 +137,6 @@ type HopOutcome =
       error: HttpError | null;
       ms: number;
     };
-
-function retryAfterMs(value: string | undefined, now: Date): number | null {
-  const v = value?.trim();
-  if (!v) return null;
-  if (/^\d+$/.test(v)) return Number(v) * 1000;
-  const at = Date.parse(v);
-  return Number.isNaN(at) ? null : Math.max(0, at - now.getTime());
-}
 
 function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
@@ -282,7 +284,12 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
     return { ...base, body: error ? null : body, truncated: read.truncated, error };
   }
 
-  async function attemptHop(url: URL, req: GetOptions, overall: AbortSignal): Promise<HopOutcome> {
+  async function attemptHop(
+    url: URL,
+    req: GetOptions,
+    overall: AbortSignal,
+    answered: () => void = () => {},
+  ): Promise<HopOutcome> {
     const started = performance.now();
     const hopTimeoutMs = connectTimeoutMs + headersTimeoutMs;
     const controller = new AbortController();
@@ -310,6 +317,7 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
         },
       });
       clearTimeout(timer);
+      answered();
       const ms = elapsed(started);
       const headers = flattenHeaders(res.headers);
       const location = headers.location;
@@ -390,13 +398,20 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
       result.finalUrl = url.href;
       const current = url;
       const outcome = await (opts.limiter
-        ? opts.limiter.run(current.hostname, () => attemptHop(current, req, overall))
+        ? opts.limiter.run(current.hostname, (answered) => attemptHop(current, req, overall, answered))
         : attemptHop(current, req, overall));
+      if (outcome.kind !== "error")
+        opts.limiter?.observe(current.hostname, {
+          status: outcome.status,
+          headers: outcome.headers,
+          ms: outcome.ms,
+        });
 
       if (outcome.kind === "error") {
         // A timeout is retried once at most: a hanging host would otherwise hold a scan slot for
         // (retries + 1) × timeout, and its verdict (unknown) would not change.
-        const retryTimeout = outcome.error.code !== "timeout" || !timedOutBefore;
+        const retryTimeout =
+          outcome.error.code !== "timeout" || (!timedOutBefore && req.retryTimeout !== false);
         if (outcome.error.code === "timeout") timedOutBefore = true;
         if (RETRYABLE.has(outcome.error.code) && retriesLeft > 0 && retryTimeout && !overall.aborted) {
           if (await retry(nextWait())) continue;
@@ -416,9 +431,11 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
       if (outcome.kind === "final") {
         const { status, headers } = outcome;
         const waitMs =
-          status === 429 || status === 503 ? retryAfterMs(headers["retry-after"], opts.clock.now()) : null;
+          status === 429 || status === 503
+            ? retryAfterMs(headers["retry-after"], opts.clock.now().getTime())
+            : null;
         if (waitMs !== null) result.retryAfterSec = Math.ceil(waitMs / 1000);
-        const retryable = status >= 500 || status === 429;
+        const retryable = status >= 500 || (status === 429 && req.retryRateLimited !== false);
         if (retryable && retriesLeft > 0 && (waitMs === null || waitMs <= retryAfterCapMs)) {
           if (await retry(waitMs ?? nextWait())) continue;
           return timedOut();

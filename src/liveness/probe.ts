@@ -8,6 +8,12 @@ export interface ProbeRequestOptions {
   accept?: string;
   /** The group check's one deadline: the page, its redirects, retries and feeds all end with it. */
   signal?: AbortSignal;
+  /** Retry a timed-out request at once (default true); a scan retries the whole check later instead. */
+  retryTimeout?: boolean;
+  /** Retry a 429 at once (default true); a scan slows the host and asks again later instead. */
+  retryRateLimited?: boolean;
+  /** Extra tries after network errors and 5xx (default: the client's). */
+  retries?: number;
 }
 
 /** Looks at one address the way a browser would. The network is the HTTP client's; this only says how. */
@@ -22,6 +28,9 @@ export function createProber(client: Pick<HttpClient, "get">): Prober {
       const req: GetOptions = { followHtmlRedirects: true };
       if (opts.accept) req.accept = opts.accept;
       if (opts.signal) req.signal = opts.signal;
+      if (opts.retryTimeout === false) req.retryTimeout = false;
+      if (opts.retryRateLimited === false) req.retryRateLimited = false;
+      if (opts.retries !== undefined) req.retries = opts.retries;
       return client.get(url, req);
     },
   };

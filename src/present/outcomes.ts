@@ -1,4 +1,4 @@
-import type { ScanOutcome } from "../jobs/scan.js";
+import type { ScanFigures, ScanOutcome } from "../jobs/scan.js";
 import type { SyncOutcome } from "../jobs/sync.js";
 import type { Busy } from "../jobs/use-cases.js";
 import { reasonText } from "../liveness/reasons.js";
@@ -38,9 +38,22 @@ export function scanSummary(outcome: ScanOutcome | Busy, w: Words, maxChanges = 
       }
       if (outcome.transitions.length > maxChanges)
         lines.push(`…and ${outcome.transitions.length - maxChanges} more changes.`);
+      lines.push(scanFigures(outcome.figures));
       return lines.join("\n");
     }
   }
+}
+
+/** What the scan cost the sites and how long it took, in one line. */
+export function scanFigures(f: ScanFigures): string {
+  const bits = [
+    `${f.requests} requests (${f.requestsPerGroup.toFixed(2)} per group)`,
+    `${f.rateLimited} × 429`,
+    `${(f.wallMs / 1000).toFixed(1)} s`,
+  ];
+  if (f.deferred > 0)
+    bits.push(`${f.deferred} left for next time (their site kept saying "too many requests")`);
+  return bits.join(" · ");
 }
 
 /** One group's fresh verdict after a one-off check. */

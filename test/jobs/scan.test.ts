@@ -103,6 +103,7 @@ function deps(db: Db, clock: FakeClock, over: Partial<ScanDeps["settings"]> = {}
         limiter,
       }),
     ),
+    pacer: limiter,
     settings: {
       deadAfterChecks: 3,
       deadAfterHours: 24,
