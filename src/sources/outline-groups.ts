@@ -192,14 +192,19 @@ export function placeHints(name: string, description: string | null): string[] {
     flush();
     for (const token of t.split(/[^\p{L}\p{M}.'’-]+/u)) {
       for (const piece of [token, ...token.split(/[-.]/u)]) {
-        for (const re of PY_AFFIX) {
-          const m = re.exec(piece);
-          if (m) add(m[1]);
+        // Every affix form names "Py", "PUG" or "Django": most words are skipped without running the patterns.
+        if (piece.includes("Py") || piece.includes("PUG") || piece.includes("Django")) {
+          for (const re of PY_AFFIX) {
+            const m = re.exec(piece);
+            if (m) add(m[1]);
+          }
         }
         if (piece !== token && piece.length >= 4) add(piece);
-        // "PhoenixGeoPythonGroup", "TorontoDjangoPython": the first CamelCase word.
-        const camel = piece.split(/(?=\p{Lu}\p{Ll})/u);
-        if (camel.length > 2 && (camel[0]?.length ?? 0) >= 4) add(camel[0]);
+        // "PhoenixGeoPythonGroup", "TorontoDjangoPython": the first CamelCase word (4+ letters, then 2+ words).
+        if (piece.length >= 8) {
+          const camel = piece.split(/(?=\p{Lu}\p{Ll})/u);
+          if (camel.length > 2 && (camel[0]?.length ?? 0) >= 4) add(camel[0]);
+        }
       }
     }
   }
