@@ -21,7 +21,7 @@ import {
   type PlacedLabel,
   placeLabels,
 } from "./layout.js";
-import { escapeXml, svgToPng, svgToPngAsync } from "./png.js";
+import { escapeXml, svgToPng } from "./png.js";
 
 /** What a map needs to know about a group: plain data, no database rows. */
 export interface MapGroup {
@@ -235,27 +235,7 @@ function niceScaleKm(kmPerPx: number): number {
 const shortName = (s: string) => (s.length > 28 ? `${s.slice(0, 27)}…` : s);
 
 /** Draws groups on a map (world, continent, country or around a place) and returns SVG and PNG. */
-/** The map as a PNG, rasterised here and now (blocks the event loop for the whole render). */
 export function renderMap(groups: MapGroup[], view: MapView, opts: MapOptions): RenderedMap {
-  const drawn = drawMap(groups, view, opts);
-  return { ...drawn, png: svgToPng(drawn.svg) };
-}
-
-/**
- * The same map, rasterised on libuv's thread pool: a bot keeps answering other interactions meanwhile, and the
- * pixmap's native memory is released as soon as the render ends (a synchronous render's waits for V8's next GC,
- * which does not know about it: the bot's RSS grew ~4 MB per picture until then).
- */
-export async function renderMapAsync(
-  groups: MapGroup[],
-  view: MapView,
-  opts: MapOptions,
-): Promise<RenderedMap> {
-  const drawn = drawMap(groups, view, opts);
-  return { ...drawn, png: await svgToPngAsync(drawn.svg) };
-}
-
-function drawMap(groups: MapGroup[], view: MapView, opts: MapOptions): Omit<RenderedMap, "png"> {
   const width = opts.width ?? 1200;
   const height = opts.height ?? (view.kind === "world" ? 680 : 820);
   const area: Box = { x0: MARGIN, y0: HEADER, x1: width - MARGIN, y1: height - MARGIN };
@@ -499,6 +479,7 @@ function drawMap(groups: MapGroup[], view: MapView, opts: MapOptions): Omit<Rend
     marks,
     labels: placeLabel ? [placeLabel, ...labels] : labels,
     invert: (x, y) => projection.invert?.([x, y]) ?? null,
+    png: svgToPng(svgText),
     width,
     height,
     stats: {
