@@ -1,19 +1,22 @@
 // The real bot (src/main.ts, in its own process) answering slash commands and autocomplete from the fake Discord,
 // at the fixture's 46 groups and at 100,000 synthetic groups, side by side with a minimal discord.js bot that
 // answers "pong" to everything (the floor: gateway + discord.js + one REST callback, no work).
-// Run: npx tsx bench/discord.bench.ts [--n 200] [--groups 100000] [--seed 42] [--warmup 10]
+// Run: npm run build && npx tsx bench/discord.bench.ts [--n 200] [--groups 100000] [--seed 42] [--warmup 10] [--tsx]
+// Both bots run as plain `node` on built JavaScript (dist/main.js; the peer's script), as an operator runs them;
+// --tsx runs src/main.ts through tsx's loader instead (both bots then carry the loader's memory).
+// With DATABASE_URL set (scripts/with-postgres.sh), the 100,000 groups are also served from PostgreSQL.
 //
 // Latency = fake's INTERACTION_CREATE dispatch `at` -> the bot's first callback `at` (both Date.now(), so whole ms);
 // "wall" = performance.now() around the fake's interact() (adds the fake's own bookkeeping, sub-ms resolution).
-// Both bots run as `node --import tsx ...` children, so their memory figures carry the same loader.
 import { spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import pg from "pg";
 import { systemClock } from "../src/clock.js";
 import { commandDefinitions } from "../src/commands/index.js";
-import { type Db, openDatabase } from "../src/db/connect.js";
+import { type Db, isPostgresUrl, openDatabase } from "../src/db/connect.js";
 import { ensureGazetteer } from "../src/db/gazetteer.js";
 import { applySync } from "../src/db/groups.js";
 import type { Status } from "../src/db/schema.js";
@@ -36,6 +39,7 @@ interface Args {
   groups: number;
   seed: number;
   warmup: number;
+  tsx: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -50,6 +54,7 @@ function parseArgs(argv: readonly string[]): Args {
     groups: int("groups", 100_000),
     seed: int("seed", 42),
     warmup: int("warmup", 10, 0),
+    tsx: argv.includes("--tsx"),
   };
 }
 
@@ -123,6 +128,7 @@ interface CitySample {
 
 interface Prepared {
   label: string;
+  /** A SQLite file, or a postgres:// URL. */
   path: string;
   groups: { id: string; name: string }[];
 }
@@ -133,6 +139,8 @@ interface Preparation {
   bigCities: string[];
   fixture: Prepared;
   synthetic: Prepared & { insertMs: number };
+  /** The same 100,000 groups on PostgreSQL, when DATABASE_URL is set. */
+  postgres: (Prepared & { insertMs: number; drop: () => Promise<void> }) | null;
 }
 
 function copyDb(from: string, to: string): void {
@@ -169,25 +177,61 @@ function syntheticGroups(rand: Rand, cities: readonly CitySample[], count: numbe
     const normalized = `py-${i}.example.org`;
     const status = randomStatus(rand);
     return {
-      id: groupId(`${name}`, normalized),
-      name,
-      url,
-      normalized_url: normalized,
-      description: null,
-      continent: continentOf(c.country),
-      country_code: c.country,
-      country_name: countryName(c.country),
-      region: regionName(c.country, c.admin_code),
-      city: c.name,
-      lat: c.lat,
-      lon: c.lon,
-      geo_confidence: 1,
-      geo_level: "city" as const,
       status,
       reason: status === "unknown" ? null : "bench",
       ever_alive: status === "alive" || rand() < 0.3 ? 1 : 0,
+      upsert: {
+        id: groupId(`${name}`, normalized),
+        name,
+        url,
+        normalized_url: normalized,
+        description: null,
+        continent: continentOf(c.country),
+        country_code: c.country,
+        country_name: countryName(c.country),
+        region: regionName(c.country, c.admin_code),
+        city: c.name,
+        lat: c.lat,
+        lon: c.lon,
+        geo_confidence: 1,
+        geo_level: "city" as const,
+      },
     };
   });
+}
+
+type Synthetic = ReturnType<typeof syntheticGroups>;
+
+/** The synthetic groups through one sync, then their verdicts (a sync never writes the scanner's fields). */
+async function loadSynthetic(db: Db, synthetic: Synthetic): Promise<number> {
+  const t0 = performance.now();
+  await applySync(db, {
+    sourceId: "wiki",
+    sourceUrl: "bench:synthetic",
+    etag: null,
+    lastModified: null,
+    now: new Date().toISOString(),
+    upserts: synthetic.map((s) => s.upsert),
+  });
+  const insertMs = performance.now() - t0;
+  const byVerdict = new Map<string, { status: Status; reason: string | null; ever: number; ids: string[] }>();
+  for (const s of synthetic) {
+    const k = `${s.status}|${s.reason}|${s.ever_alive}`;
+    let v = byVerdict.get(k);
+    if (!v) {
+      v = { status: s.status, reason: s.reason, ever: s.ever_alive, ids: [] };
+      byVerdict.set(k, v);
+    }
+    v.ids.push(s.upsert.id);
+  }
+  for (const v of byVerdict.values())
+    for (let i = 0; i < v.ids.length; i += 1000)
+      await db
+        .updateTable("groups")
+        .set({ status: v.status, reason: v.reason, ever_alive: v.ever })
+        .where("id", "in", v.ids.slice(i, i + 1000))
+        .execute();
+  return insertMs;
 }
 
 async function prepare(dir: string, a: Args): Promise<Preparation> {
@@ -221,20 +265,38 @@ async function prepare(dir: string, a: Args): Promise<Preparation> {
   const syntheticPath = join(dir, "synthetic.db");
   copyDb(base, syntheticPath);
   db = await openDatabase(syntheticPath);
-  const upserts = syntheticGroups(rng(a.seed + 2), cities, a.groups);
-  const t0 = performance.now();
-  await applySync(db, {
-    sourceId: "wiki",
-    sourceUrl: "bench:synthetic",
-    etag: null,
-    lastModified: null,
-    now: new Date().toISOString(),
-    upserts,
-  });
-  const insertMs = performance.now() - t0;
+  const synthetic = syntheticGroups(rng(a.seed + 2), cities, a.groups);
+  const insertMs = await loadSynthetic(db, synthetic);
   const syntheticGroupsList = await listGroups(db);
   await db.destroy();
   rmSync(base, { force: true });
+
+  let postgres: Preparation["postgres"] = null;
+  const server = process.env.DATABASE_URL;
+  if (server) {
+    const name = "poick_bench_discord";
+    const admin = new pg.Client({ connectionString: server });
+    await admin.connect();
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.query(`create database ${name}`);
+    const u = new URL(server);
+    u.pathname = `/${name}`;
+    const pgDb = await openDatabase(u.toString());
+    await ensureGazetteer(pgDb);
+    const pgInsertMs = await loadSynthetic(pgDb, synthetic);
+    const pgGroups = await listGroups(pgDb);
+    await pgDb.destroy();
+    postgres = {
+      label: `synthetic on PostgreSQL (${pgGroups.length.toLocaleString("en")} groups)`,
+      path: u.toString(),
+      groups: pgGroups,
+      insertMs: pgInsertMs,
+      drop: async () => {
+        await admin.query(`drop database if exists ${name} with (force)`);
+        await admin.end();
+      },
+    };
+  }
 
   return {
     gazetteerMs: gz.ms,
@@ -247,6 +309,7 @@ async function prepare(dir: string, a: Args): Promise<Preparation> {
       groups: syntheticGroupsList,
       insertMs,
     },
+    postgres,
   };
 }
 
@@ -393,6 +456,7 @@ async function stopChild(exited: Promise<unknown>, kill: (s: NodeJS.Signals) => 
 }
 
 async function runPoick(
+  a: Args,
   db: Prepared,
   dir: string,
   warmup: { commands: CommandStep[]; autocomplete: AutocompleteStep[] },
@@ -401,7 +465,10 @@ async function runPoick(
 ): Promise<BotRun> {
   const fake = await startFakeDiscord();
   const t0 = performance.now();
-  const bot = startBot(fake, { POICK_DB: db.path, cwd: dir, POICK_LOG_LEVEL: "warn" });
+  const where: Record<string, string> = isPostgresUrl(db.path)
+    ? { DATABASE_URL: db.path }
+    : { POICK_DB: db.path };
+  const bot = startBot(fake, { ...where, cwd: dir, POICK_LOG_LEVEL: "warn" }, { built: !a.tsx });
   try {
     await fake.waitFor(
       () => fake.commands(fake.guildId).length === 2,
@@ -443,13 +510,15 @@ await client.login(process.env.FAKE_TOKEN);
 `;
 
 async function runPeer(
+  a: Args,
   warmup: { commands: CommandStep[]; autocomplete: AutocompleteStep[] },
   commands: CommandStep[],
   autocomplete: AutocompleteStep[],
 ): Promise<BotRun> {
   const fake = await startFakeDiscord();
   const t0 = performance.now();
-  const child = spawn(process.execPath, ["--import", TSX_LOADER, "--input-type=module", "-e", PEER], {
+  const loader = a.tsx ? ["--import", TSX_LOADER] : [];
+  const child = spawn(process.execPath, [...loader, "--input-type=module", "-e", PEER], {
     cwd: ROOT,
     detached: true,
     stdio: ["ignore", "ignore", "pipe"],
@@ -624,8 +693,12 @@ async function main(): Promise<void> {
     const prep = await prepare(dir, a);
     process.stderr.write(`prepared in ${fmt((performance.now() - t0) / 1000)} s\n`);
 
-    const plans = [prep.fixture, prep.synthetic].map((db, i) => {
-      const rand = rng(a.seed + 10 + i);
+    if (!a.tsx && !existsSync(join(ROOT, "dist/main.js")))
+      throw new Error("dist/main.js is missing: run `npm run build` first (or pass --tsx)");
+    const dbs = [prep.fixture, prep.synthetic, ...(prep.postgres ? [prep.postgres] : [])];
+    const plans = dbs.map((db, i) => {
+      // The PostgreSQL run asks the same questions as the SQLite one at the same size.
+      const rand = rng(a.seed + 10 + Math.min(i, 1));
       return {
         db,
         warmup: {
@@ -640,14 +713,15 @@ async function main(): Promise<void> {
     const runs: BotRun[] = [];
     for (const p of plans) {
       process.stderr.write(`Poick against ${p.db.label}…\n`);
-      runs.push(await runPoick(p.db, dir, p.warmup, p.commands, p.autocomplete));
+      runs.push(await runPoick(a, p.db, dir, p.warmup, p.commands, p.autocomplete));
     }
     // The peer's answers don't depend on a database: it gets the same questions as the big run.
-    const last = plans[plans.length - 1]!;
+    const last = plans[1] ?? plans[0]!;
     process.stderr.write("the discord.js pong bot…\n");
-    const peer = await runPeer(last.warmup, last.commands, last.autocomplete);
+    const peer = await runPeer(a, last.warmup, last.commands, last.autocomplete);
     process.stdout.write(`${report(a, prep, runs, peer)}\n`);
     process.stderr.write(`total ${fmt((performance.now() - t0) / 1000)} s\n`);
+    await prep.postgres?.drop();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

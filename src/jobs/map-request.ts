@@ -1,8 +1,8 @@
 import type { Db } from "../db/connect.js";
 import { listActiveGroups } from "../db/groups.js";
 import type { GroupRow, Status } from "../db/schema.js";
+import { groupsWithin } from "../db/spatial.js";
 import { allCountries, countryCode, countryName } from "../geo/countries.js";
-import { distanceKm } from "../geo/distance.js";
 import { DEFAULT_RADIUS_KM, findPlace } from "./near.js";
 
 /** The plain data a map shows (present/map/render.ts draws it). */
@@ -39,20 +39,38 @@ export type MapRequest =
  * What `poick map` and `/pug map` draw: a place (with a radius), a region (a continent or a country),
  * or the world. The caller renders it with present/map/render.ts's renderMap(groups, view, {title, subtitle}).
  */
+const toMapGroup = (g: GroupRow): MapGroup => ({
+  name: g.name,
+  lat: g.lat,
+  lon: g.lon,
+  status: g.status,
+  city: g.city,
+  countryCode: g.country_code,
+});
+
+/**
+ * How far from the place a map around it can show a group: the picture frames the radius circle in its
+ * shorter side, so its corners lie within about 1.9 radii (1200 × 820 px); a little more for the projection.
+ */
+const NEAR_VIEW_REACH = 2.5;
+
+/** Nulls first, then by code unit: the order SQLite's ORDER BY gives listActiveGroups. */
+const byPlaceThenName = (a: GroupRow, b: GroupRow): number => {
+  for (const k of ["continent", "country_name", "city", "name"] as const) {
+    const x = a[k];
+    const y = b[k];
+    if (x === y) continue;
+    if (x === null) return -1;
+    if (y === null) return 1;
+    return x < y ? -1 : 1;
+  }
+  return 0;
+};
+
 export async function mapRequest(
   db: Db,
   opts: { place?: string | null; region?: string | null; radiusKm?: number | null; now: Date },
 ): Promise<MapRequest> {
-  const rows = await listActiveGroups(db);
-  const groups: MapGroup[] = rows.map((g) => ({
-    name: g.name,
-    lat: g.lat,
-    lon: g.lon,
-    status: g.status,
-    city: g.city,
-    countryCode: g.country_code,
-  }));
-  const alive = rows.filter((g) => g.status === "alive").length;
   const day = opts.now.toISOString().slice(0, 10);
   const sub = (n: number, a: number) => `${a} of ${n} alive (${n ? Math.round((100 * a) / n) : 0}%) · ${day}`;
   if (opts.place) {
@@ -66,18 +84,27 @@ export async function mapRequest(
     }
     const radiusKm = opts.radiusKm ?? DEFAULT_RADIUS_KM;
     const { place } = found;
-    const inArea = rows.filter(
-      (g) => g.lat !== null && g.lon !== null && distanceKm(place.lat, place.lon, g.lat, g.lon) <= radiusKm,
-    );
+    // Only the groups the picture can show, from the spatial index: a map around one city at 100,000 groups
+    // read them all (1–2 s with the bot's event loop blocked, and 400 MB).
+    const shown = await groupsWithin(db, place, radiusKm * NEAR_VIEW_REACH, {
+      limit: Number.MAX_SAFE_INTEGER,
+    });
+    const inArea = shown
+      .filter((g) => g.distanceKm <= radiusKm)
+      .map((g) => g.group)
+      .sort(byPlaceThenName);
     return {
       kind: "map",
-      groups,
+      groups: shown.map((g) => toMapGroup(g.group)),
       view: { kind: "near", lat: place.lat, lon: place.lon, radiusKm, placeName: place.name },
       title: `Python user groups within ${radiusKm} km of ${place.name}`,
       subtitle: place.label,
       inArea,
     };
   }
+  const rows = await listActiveGroups(db);
+  const groups: MapGroup[] = rows.map(toMapGroup);
+  const alive = rows.filter((g) => g.status === "alive").length;
   if (opts.region) {
     if (CONTINENTS.has(opts.region.trim().toLowerCase())) {
       const inside = rows.filter((g) => g.continent?.toLowerCase() === opts.region?.trim().toLowerCase());

@@ -1,7 +1,7 @@
 import { type Clock, isoNow } from "../clock.js";
 import type { Db } from "../db/connect.js";
 import { ensureGazetteer } from "../db/gazetteer.js";
-import { applySync, getSource, recentSyncCounts, type SyncApplied } from "../db/groups.js";
+import { applySync, getSource, recentSyncCounts, type SyncApplied, type SyncUpsert } from "../db/groups.js";
 import { type GeoFix, locateGroup } from "../geo/geocode.js";
 import type { HttpClient } from "../http/client.js";
 import { stripCredentials } from "../http/redirects.js";
@@ -14,7 +14,7 @@ import {
 } from "../sources/fetch-source.js";
 import { groupId, normalizeUrl } from "../sources/normalize-url.js";
 import { readListing } from "../sources/read-listing.js";
-import type { ListingFormat, ListingReading, SkippedItem } from "../sources/types.js";
+import type { ListedGroup, ListingFormat, ListingReading, SkippedItem } from "../sources/types.js";
 import { dbCityLookup, memoLookup } from "./geo-lookup.js";
 
 export const WIKI_SOURCE_ID = "wiki";
@@ -120,54 +120,10 @@ export async function syncGroups(deps: SyncDeps, req: SyncRequest): Promise<Sync
   }
 
   await ensureGazetteer(db);
-  const lookup = memoLookup(dbCityLookup(db));
-  const fixes = new Map<string, GeoFix>();
+  const { upserts, placed } = await placeGroups(db, listed);
+  // A big listing's reading (outline strings, place hints) is not needed while writing: let it go.
+  listed.length = 0;
   const now = isoNow(deps.clock);
-  const upserts = [];
-  const seen = new Set<string>();
-  let placed = 0;
-  for (const g of listed) {
-    const normalized = normalizeUrl(stripCredentials(g.url));
-    if (seen.has(normalized)) continue;
-    seen.add(normalized);
-    const where = `${g.city}|${g.region}|${g.country}|${g.continent}|${(g.placeHints ?? []).join("/")}`;
-    let fix = fixes.get(where);
-    if (!fix) {
-      fix = await locateGroup(lookup, g);
-      fixes.set(where, fix);
-    }
-    if (fix.level === "city") placed++;
-    upserts.push({
-      id: groupId(g.name, normalized),
-      name: g.name,
-      url: stripCredentials(g.url),
-      normalized_url: normalized,
-      description: g.description,
-      continent: g.continent,
-      country_code: fix.countryCode,
-      country_name: g.country,
-      region: g.region,
-      // What every presenter shows as the place: the city, "Silesia (Katowice)" for a region, and nothing
-      // (so the country shows) when only the country's capital stands in.
-      city:
-        fix.level === "city"
-          ? fix.fromHint || !g.city
-            ? fix.matchedName
-            : g.city
-          : fix.level === "region"
-            ? (fix.placeLabel ?? g.city)
-            : fix.level === "none"
-              ? g.city
-              : null,
-      place_label: fix.placeLabel ?? null,
-      source_lines: g.lines ? JSON.stringify(g.lines) : null,
-      channels: (g.channels ?? []).map((c) => ({ ...c, normalized_url: normalizeUrl(c.url) })),
-      lat: fix.lat,
-      lon: fix.lon,
-      geo_confidence: fix.confidence,
-      geo_level: fix.level,
-    });
-  }
 
   const applied = await applySync(
     db,
@@ -205,4 +161,65 @@ export async function syncGroups(deps: SyncDeps, req: SyncRequest): Promise<Sync
     skipped: reading.skipped,
     ...applied,
   };
+}
+
+/** Each listed group placed on the map (the look-ups remembered for the whole listing), as database rows. */
+async function placeGroups(
+  db: Db,
+  listed: readonly ListedGroup[],
+): Promise<{ upserts: SyncUpsert[]; placed: number }> {
+  const lookup = memoLookup(dbCityLookup(db));
+  const fixes = new Map<string, GeoFix>();
+  const upserts: SyncUpsert[] = [];
+  const seen = new Set<string>();
+  let placed = 0;
+  for (const g of listed) {
+    const normalized = normalizeUrl(stripCredentials(g.url));
+    if (seen.has(normalized)) continue;
+    seen.add(normalized);
+    const where = `${g.city}|${g.region}|${g.country}|${g.continent}|${(g.placeHints ?? []).join("/")}`;
+    let fix = fixes.get(where);
+    if (!fix) {
+      fix = await locateGroup(lookup, g);
+      fixes.set(where, fix);
+    }
+    if (fix.level === "city") placed++;
+    upserts.push({
+      id: groupId(g.name, normalized),
+      name: g.name,
+      url: stripCredentials(g.url),
+      normalized_url: normalized,
+      description: g.description,
+      continent: g.continent,
+      country_code: fix.countryCode,
+      country_name: g.country,
+      region: g.region,
+      // What every presenter shows as the place: the city, "Silesia (Katowice)" for a region, and nothing
+      // (so the country shows) when only the country's capital stands in.
+      city:
+        fix.level === "city"
+          ? fix.fromHint || !g.city
+            ? fix.matchedName
+            : g.city
+          : fix.level === "region"
+            ? (fix.placeLabel ?? g.city)
+            : fix.level === "none"
+              ? g.city
+              : null,
+      place_label: fix.placeLabel ?? null,
+      source_lines: g.lines ? JSON.stringify(g.lines) : null,
+      channels: (g.channels ?? []).map((c) => ({
+        kind: c.kind,
+        url: c.url,
+        label: c.label,
+        normalized_url: normalizeUrl(c.url),
+      })),
+      lat: fix.lat,
+      lon: fix.lon,
+      geo_confidence: fix.confidence,
+      geo_level: fix.level,
+    });
+  }
+
+  return { upserts, placed };
 }

@@ -48,6 +48,10 @@ export function channelKind(url: string, label = ""): ChannelKind {
 const CHANNEL_WORDS =
   /\b(web ?site|homepage|home page|site|mailing ?lists?|mail ?list|maillist|twitter|x|facebook|github|gitlab|slack|discord|irc|meetup\.com|meetups?|telegram|linkedin|youtube|instagram|mastodon|blog|forums?|google ?groups?|google plus|groups? page|fan page|page|planet|members|videos|photos|medium|trello|timepad|wiki|channel|e-?mail)\b/i;
 
+const CHANNEL_WORDS_ALL = new RegExp(CHANNEL_WORDS.source, "gi");
+const FILLER_WORDS =
+  /\b(our|the|a|an|official|on|join|and|for|of|via|community|group|groups|link|events|us|board|page|account|chat|server|channel|profile)\b/gi;
+
 /** True when a link's text names a kind of channel (or is just an address) rather than a group. */
 export function isChannelLabel(text: string): boolean {
   const t = text
@@ -57,11 +61,8 @@ export function isChannelLabel(text: string): boolean {
     .replace(/[:.\s]+$/, "");
   if (!t || isBareAddress(t)) return false;
   const rest = t
-    .replace(new RegExp(CHANNEL_WORDS.source, "gi"), " ")
-    .replace(
-      /\b(our|the|a|an|official|on|join|and|for|of|via|community|group|groups|link|events|us|board|page|account|chat|server|channel|profile)\b/gi,
-      " ",
-    )
+    .replace(CHANNEL_WORDS_ALL, " ")
+    .replace(FILLER_WORDS, " ")
     .replace(/[^\p{L}\p{N}]+/gu, "");
   return CHANNEL_WORDS.test(t) && rest.length === 0;
 }
@@ -71,11 +72,8 @@ export function onlyChannelWords(text: string): boolean {
   return (
     text
       .replace(/google\+/gi, "google plus")
-      .replace(new RegExp(CHANNEL_WORDS.source, "gi"), " ")
-      .replace(
-        /\b(our|the|a|an|official|on|join|and|for|of|via|community|group|groups|link|events|us|board|page|account|chat|server|channel|profile)\b/gi,
-        " ",
-      )
+      .replace(CHANNEL_WORDS_ALL, " ")
+      .replace(FILLER_WORDS, " ")
       .replace(/[^\p{L}\p{N}]+/gu, "").length === 0
   );
 }

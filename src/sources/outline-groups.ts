@@ -192,14 +192,19 @@ export function placeHints(name: string, description: string | null): string[] {
     flush();
     for (const token of t.split(/[^\p{L}\p{M}.'’-]+/u)) {
       for (const piece of [token, ...token.split(/[-.]/u)]) {
-        for (const re of PY_AFFIX) {
-          const m = re.exec(piece);
-          if (m) add(m[1]);
+        // Every affix form names "Py", "PUG" or "Django": most words are skipped without running the patterns.
+        if (piece.includes("Py") || piece.includes("PUG") || piece.includes("Django")) {
+          for (const re of PY_AFFIX) {
+            const m = re.exec(piece);
+            if (m) add(m[1]);
+          }
         }
         if (piece !== token && piece.length >= 4) add(piece);
-        // "PhoenixGeoPythonGroup", "TorontoDjangoPython": the first CamelCase word.
-        const camel = piece.split(/(?=\p{Lu}\p{Ll})/u);
-        if (camel.length > 2 && (camel[0]?.length ?? 0) >= 4) add(camel[0]);
+        // "PhoenixGeoPythonGroup", "TorontoDjangoPython": the first CamelCase word (4+ letters, then 2+ words).
+        if (piece.length >= 8) {
+          const camel = piece.split(/(?=\p{Lu}\p{Ll})/u);
+          if (camel.length > 2 && (camel[0]?.length ?? 0) >= 4) add(camel[0]);
+        }
       }
     }
   }
@@ -505,10 +510,15 @@ export function readOutline(blocks: readonly OutlineBlock[]): GroupsFromOutline 
     sections.push(current);
   });
 
-  const drafts: Draft[] = [];
+  // Each section's drafts become groups at once, so a 100,000-group page never holds every draft and every
+  // group together; items without an address are reported after all sections, as a person reads the page.
+  const seen = new Set<string>();
+  const groups: ListedGroup[] = [];
+  const noAddress: SkippedItem[] = [];
   for (const s of sections) {
     if (s.items.length === 0) continue;
     const tree = buildTree(s.items);
+    s.items = [];
     if (s.skipReason) {
       for (const n of tree)
         skipped.push({ text: collapse(textOf(n.block.parts)), reason: s.skipReason, heading: s.ctx.heading });
@@ -516,21 +526,18 @@ export function readOutline(blocks: readonly OutlineBlock[]): GroupsFromOutline 
     }
     const reader = new OutlineReader();
     for (const n of tree) reader.read(n, s.ctx, null);
-    drafts.push(...sectionGroups(reader.results, s.ctx, skipped));
-  }
-
-  const seen = new Set<string>();
-  const groups: ListedGroup[] = [];
-  for (const d of drafts) {
-    if (!d.url) {
-      skipped.push({ text: d.name, reason: "no web address", heading: d.ctx.heading });
-      continue;
+    for (const d of sectionGroups(reader.results, s.ctx, skipped)) {
+      if (!d.url) {
+        noAddress.push({ text: d.name, reason: "no web address", heading: d.ctx.heading });
+        continue;
+      }
+      const key = normalizeUrl(d.url);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      groups.push(toGroup(d));
     }
-    const key = normalizeUrl(d.url);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    groups.push(toGroup(d, drafts));
   }
+  skipped.push(...noAddress);
   return { groups, skipped };
 }
 
@@ -633,7 +640,7 @@ function sameGroupName(a: string, b: string): boolean {
   );
 }
 
-function toGroup(d: Draft, _all: Draft[]): ListedGroup {
+function toGroup(d: Draft): ListedGroup {
   const [c0, c1, ...rest] = d.ctx.path;
   let continent: string | null = c0 ?? null;
   let country: string | null = c1 ?? null;

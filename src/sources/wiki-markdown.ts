@@ -6,14 +6,62 @@ import { isSelfLink, pageBase } from "./wiki-outline.js";
 // CommonMark with the MyST page's needs: no raw HTML (the conversion left none that matters), no typographer.
 const md = markdownIt("commonmark", { html: false });
 
+/** Markdown is parsed in pieces of about this many characters (see `markdownChunks`). */
+const CHUNK_CHARS = 256 * 1024;
+
 /**
  * Headings and list items of a MyST Markdown page, in order, each with its source lines. Directives
  * (```{admonition}```) are fenced code to CommonMark and drop out by themselves.
  */
-export function markdownOutline(source: string, pageUrl: string): OutlineBlock[] {
+export function markdownOutline(
+  source: string,
+  pageUrl: string,
+  opts: { chunkChars?: number } = {},
+): OutlineBlock[] {
   const base = pageBase(pageUrl);
-  const tokens = md.parse(source, {});
   const blocks: OutlineBlock[] = [];
+  for (const chunk of markdownChunks(source, opts.chunkChars ?? CHUNK_CHARS))
+    outlineTokens(md.parse(chunk.text, {}), chunk.firstLine, base, blocks);
+  return blocks;
+}
+
+/**
+ * A long page cut at headings into pieces that CommonMark reads the same way apart as together: markdown-it's
+ * tokens for a 100,000-group page take hundreds of MB at once, a piece's a few MB. A line starting with `#`
+ * outside a fenced block is an ATX heading wherever it stands (it ends any list or paragraph), so nothing
+ * crosses it; link reference definitions do (a link may use one defined anywhere), so a page with any is read
+ * whole.
+ */
+export function markdownChunks(source: string, chunkChars: number): { text: string; firstLine: number }[] {
+  if (source.length <= chunkChars || /^ {0,3}\[[^\]]+\]:/m.test(source))
+    return [{ text: source, firstLine: 0 }];
+  const chunks: { text: string; firstLine: number }[] = [];
+  let start = 0;
+  let startLine = 0;
+  let line = 0;
+  let fence: { char: string; length: number } | null = null;
+  for (let pos = 0; pos < source.length; line++) {
+    const end = source.indexOf("\n", pos);
+    const next = end < 0 ? source.length : end + 1;
+    const text = source.slice(pos, end < 0 ? source.length : end).replace(/\r$/, "");
+    const marker = /^ {0,3}(`{3,}|~{3,})(.*)$/.exec(text);
+    if (fence) {
+      const m = marker?.[1];
+      if (m && m[0] === fence.char && m.length >= fence.length && !(marker?.[2] ?? "").trim()) fence = null;
+    } else if (marker && !(marker[1]?.[0] === "`" && marker[2]?.includes("`"))) {
+      fence = { char: marker[1]?.[0] as string, length: marker[1]?.length as number };
+    } else if (text.startsWith("#") && pos - start >= chunkChars && /^#{1,6}(\s|$)/.test(text)) {
+      chunks.push({ text: source.slice(start, pos), firstLine: startLine });
+      start = pos;
+      startLine = line;
+    }
+    pos = next;
+  }
+  chunks.push({ text: source.slice(start), firstLine: startLine });
+  return chunks;
+}
+
+function outlineTokens(tokens: Token[], lineOffset: number, base: PageBase, blocks: OutlineBlock[]): void {
   let listDepth = -1;
   /** The open list items, innermost last: an item's own paragraphs fill its parts. */
   const openItems: { block: Extract<OutlineBlock, { kind: "item" }>; filled: boolean }[] = [];
@@ -36,7 +84,9 @@ export function markdownOutline(source: string, pageUrl: string): OutlineBlock[]
         listDepth--;
         break;
       case "list_item_open": {
-        const lines: [number, number] | undefined = t.map ? [t.map[0] + 1, t.map[1]] : undefined;
+        const lines: [number, number] | undefined = t.map
+          ? [lineOffset + t.map[0] + 1, lineOffset + t.map[1]]
+          : undefined;
         const block: Extract<OutlineBlock, { kind: "item" }> = { kind: "item", depth: listDepth, parts: [] };
         if (lines) block.lines = lines;
         blocks.push(block);
@@ -60,7 +110,6 @@ export function markdownOutline(source: string, pageUrl: string): OutlineBlock[]
         break;
     }
   }
-  return blocks;
 }
 
 function plainText(children: Token[]): string {

@@ -110,8 +110,26 @@ const NOT_A_PLACE_ALONE = new Set(
     .filter(Boolean),
 );
 
+/**
+ * Answers already given, per mode: a listing asks about the same words ("Python", "Berlin", "User") over and
+ * over, and a 100,000-group listing asks about a million phrases. Bounded: cleared when full.
+ */
+const placeAnswers = [new Map<string, boolean>(), new Map<string, boolean>()] as const;
+const MAX_PLACE_ANSWERS = 50_000;
+
 /** A short run of capitalised words with no group vocabulary: "Atlanta", "São Paulo", "St. Louis". */
 export function looksLikePlace(s: string, opts: { alone?: boolean } = {}): boolean {
+  const answers = placeAnswers[opts.alone === false ? 1 : 0];
+  let answer = answers.get(s);
+  if (answer === undefined) {
+    if (answers.size >= MAX_PLACE_ANSWERS) answers.clear();
+    answer = judgePlace(s, opts);
+    answers.set(s, answer);
+  }
+  return answer;
+}
+
+function judgePlace(s: string, opts: { alone?: boolean }): boolean {
   const text = collapse(s);
   if (!text || text.length > 48) return false;
   if (/\d|https?:|@|www\.|[[\]{}|<>=\u0001\u0002]/iu.test(text)) return false;

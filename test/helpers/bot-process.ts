@@ -6,6 +6,8 @@ const ROOT = join(import.meta.dirname, "../..");
 /** tsx's loader by absolute URL, so the bot can run from any working directory. */
 export const TSX_LOADER = import.meta.resolve("tsx");
 export const MAIN = join(ROOT, "src/main.ts");
+/** The built bot (`npm run build`), as an operator runs it. */
+export const BUILT_MAIN = join(ROOT, "dist/main.js");
 
 export interface BotProcess {
   child: ChildProcess;
@@ -16,10 +18,15 @@ export interface BotProcess {
   exited: Promise<number | null>;
 }
 
-/** Starts the real bot (src/main.ts) as its own process, pointed at the fake Discord. */
-export function startBot(fake: FakeDiscord, opts: Record<string, string>): BotProcess {
+/** Starts the real bot (src/main.ts, or dist/main.js when `built`) as its own process, pointed at the fake Discord. */
+export function startBot(
+  fake: FakeDiscord,
+  opts: Record<string, string>,
+  how: { built?: boolean } = {},
+): BotProcess {
   const { cwd, ...env } = opts;
-  const child = spawn(process.execPath, ["--import", TSX_LOADER, MAIN], {
+  const args = how.built ? [BUILT_MAIN] : ["--import", TSX_LOADER, MAIN];
+  const child = spawn(process.execPath, args, {
     cwd: cwd ?? ROOT,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],

@@ -582,7 +582,9 @@ function drawMap(groups: MapGroup[], view: MapView, opts: MapOptions): Omit<Rend
 
   // Header
   const notes: string[] = [];
-  if (offMap > 0 && view.kind !== "world") notes.push(`${offMap} outside this view`);
+  // A map around a place is given only the groups near it (read from the spatial index), so it cannot count
+  // the rest of the world's.
+  if (offMap > 0 && view.kind !== "world" && view.kind !== "near") notes.push(`${offMap} outside this view`);
   if (noPosition > 0) notes.push(`${noPosition} without a known place`);
   const subtitle = [opts.subtitle, ...notes].filter(Boolean).join(" · ");
   svg.push(

@@ -1,0 +1,226 @@
+/**
+ * Scan bookkeeping at 100,000 groups, on SQLite and on PostgreSQL side by side: the scan's whole write path
+ * (a check row per group, the group's state with hysteresis, events and alert rows for transitions, the scan's
+ * progress for resuming) with a prober that answers at once from memory, so no time goes to the network.
+ * Peer: the same 100,000 judgements (probe + classify) with no database at all; the difference is the
+ * bookkeeping. Two scans: the first (every group's first check) and a second (failures accumulate, some
+ * groups change status).
+ * Run: npx tsx bench/scan-bookkeeping.bench.ts [--groups 100000]
+ * PostgreSQL: scripts/with-postgres.sh npx tsx bench/scan-bookkeeping.bench.ts
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import pg from "pg";
+import { systemClock } from "../src/clock.js";
+import { type Db, openDatabase } from "../src/db/connect.js";
+import { applySync, type SyncUpsert } from "../src/db/groups.js";
+import { wireAlerts } from "../src/jobs/alert-hooks.js";
+import { judgeGroup, type Prober, type ScanDeps, scanGroups } from "../src/jobs/scan.js";
+import type { ProbeResult } from "../src/liveness/probe-types.js";
+import { silentLogger } from "../src/logger.js";
+
+const { values } = parseArgs({ options: { groups: { type: "string", default: "100000" } } });
+const GROUPS = Number(values.groups);
+
+const PAGE = (name: string) =>
+  `<!doctype html><html><head><title>${name}</title></head><body><h1>${name}</h1><p>Python user group. We meet every month; talks, beginners welcome.</p></body></html>`;
+
+/** Answers from memory: 60% a group's page, 20% 404, 10% 500, 10% refused; the mix shifts on the second scan. */
+function memoryProber(round: { n: number }): Prober {
+  return {
+    async probe(url) {
+      const n = Number(/(\d+)/.exec(url)?.[1] ?? 0);
+      const k = (n * 7 + round.n * 3) % 10;
+      const base: ProbeResult = {
+        url,
+        finalUrl: url,
+        status: 200,
+        headers: { "content-type": "text/html; charset=utf-8" },
+        hops: [],
+        body: null,
+        truncated: false,
+        contentType: "text/html",
+        error: null,
+        attempts: 1,
+        timings: { totalMs: 1, ttfbMs: 1 },
+      };
+      if (k < 6) return { ...base, body: PAGE(`Py${n}`) };
+      if (k < 8) return { ...base, status: 404, body: "<html><body>Not found</body></html>" };
+      if (k < 9) return { ...base, status: 500, body: "<html><body>Server error</body></html>" };
+      return {
+        ...base,
+        finalUrl: null,
+        status: null,
+        headers: {},
+        contentType: null,
+        error: { code: "refused", message: "connection refused" },
+      };
+    },
+  };
+}
+
+function groups(): SyncUpsert[] {
+  return Array.from({ length: GROUPS }, (_, i) => ({
+    id: `g${i}`,
+    name: `Py${i}`,
+    url: `https://py${i}.example.org/`,
+    normalized_url: `//py${i}.example.org`,
+    description: null,
+    continent: "Europe",
+    country_code: "PL",
+    country_name: "Poland",
+    region: null,
+    city: "Katowice",
+    lat: 50 + (i % 1000) / 1000,
+    lon: 19 + Math.floor(i / 1000) / 100,
+    geo_confidence: 1,
+    geo_level: "city" as const,
+  }));
+}
+
+interface Run {
+  wallS: number;
+  cpuS: number;
+  rssPeakMiB: number;
+  checked: number;
+  transitions: number;
+}
+
+async function timed(fn: () => Promise<{ checked: number; transitions: number }>): Promise<Run> {
+  let rssPeak = process.memoryUsage().rss;
+  const sampler = setInterval(() => {
+    rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+  }, 25);
+  const t = performance.now();
+  const c = process.cpuUsage();
+  try {
+    const r = await fn();
+    const dc = process.cpuUsage(c);
+    return {
+      wallS: (performance.now() - t) / 1000,
+      cpuS: (dc.user + dc.system) / 1e6,
+      rssPeakMiB: Math.max(rssPeak, process.memoryUsage().rss) / 1048576,
+      ...r,
+    };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+const settings: ScanDeps["settings"] = {
+  deadAfterChecks: 2,
+  deadAfterHours: 0,
+  dormantAfterDays: 365,
+  canaryUrls: [],
+  concurrency: 16,
+};
+
+async function engine(label: string, location: string): Promise<{ label: string; first: Run; second: Run }> {
+  const db: Db = await openDatabase(location);
+  try {
+    process.stderr.write(`${label}: ${GROUPS.toLocaleString("en")} groups…\n`);
+    await applySync(db, {
+      sourceId: "wiki",
+      sourceUrl: "bench",
+      etag: null,
+      lastModified: null,
+      now: new Date().toISOString(),
+      upserts: groups(),
+    });
+    const round = { n: 0 };
+    const hooks = wireAlerts(systemClock);
+    const deps: ScanDeps = {
+      db,
+      clock: systemClock,
+      logger: silentLogger,
+      prober: memoryProber(round),
+      settings,
+      onTransition: hooks.onTransition,
+      sleep: async () => {},
+    };
+    const scan = async () => {
+      const o = await scanGroups(deps);
+      if (o.kind !== "done") throw new Error(`scan: ${o.kind}`);
+      return { checked: o.checked, transitions: o.transitions.length };
+    };
+    process.stderr.write(`${label}: first scan…\n`);
+    const first = await timed(scan);
+    round.n = 1;
+    process.stderr.write(`${label}: second scan…\n`);
+    const second = await timed(scan);
+    return { label, first, second };
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** The peer: the same judgements with no database (the prober and the classifier alone). */
+async function judgeOnly(): Promise<Run> {
+  const round = { n: 0 };
+  const deps = { prober: memoryProber(round), clock: systemClock, settings };
+  const all = groups();
+  return timed(async () => {
+    let next = 0;
+    const worker = async () => {
+      while (next < all.length) {
+        const g = all[next++] as SyncUpsert;
+        await judgeGroup(deps, { url: g.url, name: g.name, channels: [] });
+      }
+    };
+    await Promise.all(Array.from({ length: settings.concurrency }, worker));
+    return { checked: all.length, transitions: 0 };
+  });
+}
+
+const load0 = loadavg()[0] as number;
+const results: { label: string; first: Run; second: Run }[] = [];
+const peer = await judgeOnly();
+const dir = mkdtempSync(join(tmpdir(), "poick-bench-scan-bk-"));
+try {
+  results.push(await engine("SQLite", join(dir, "poick.db")));
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+const server = process.env.DATABASE_URL;
+if (server) {
+  const name = "poick_bench_scan";
+  const admin = new pg.Client({ connectionString: server });
+  await admin.connect();
+  await admin.query(`drop database if exists ${name} with (force)`);
+  await admin.query(`create database ${name}`);
+  const u = new URL(server);
+  u.pathname = `/${name}`;
+  try {
+    results.push(await engine("PostgreSQL", u.toString()));
+  } finally {
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  }
+} else {
+  process.stderr.write("DATABASE_URL not set: PostgreSQL skipped (see the header of this file).\n");
+}
+
+const f = (n: number) => n.toFixed(n < 10 ? 2 : 1);
+const us = (s: number) => `${((s * 1e6) / GROUPS).toFixed(0)} µs`;
+console.log(
+  `\nScan bookkeeping, ${GROUPS.toLocaleString("en")} groups, prober answering from memory, concurrency ${settings.concurrency}, Node ${process.versions.node}, load average ${load0.toFixed(1)} → ${(loadavg()[0] as number).toFixed(1)}\n`,
+);
+console.log(
+  "| database | scan | wall | per group | CPU | bookkeeping (wall − peer) | checks | transitions | RSS peak |",
+);
+console.log("| --- | --- | --: | --: | --: | --: | --: | --: | --: |");
+for (const r of results) {
+  for (const [which, x] of [
+    ["first", r.first],
+    ["second", r.second],
+  ] as const) {
+    console.log(
+      `| ${r.label} | ${which} | ${f(x.wallS)} s | ${us(x.wallS)} | ${f(x.cpuS)} s | ${f(x.wallS - peer.wallS)} s (${us(x.wallS - peer.wallS)}) | ${x.checked} | ${x.transitions} | ${f(x.rssPeakMiB)} MiB |`,
+    );
+  }
+}
+console.log(
+  `| peer: judge only, no database | — | ${f(peer.wallS)} s | ${us(peer.wallS)} | ${f(peer.cpuS)} s | — | ${peer.checked} | — | ${f(peer.rssPeakMiB)} MiB |`,
+);
