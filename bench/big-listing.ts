@@ -54,9 +54,15 @@ export function bigListing(groups: number, seed: number): BigListing {
     }
     const country = countryName(c.country);
     let countries = byContinent.get(continent);
-    if (!countries) byContinent.set(continent, (countries = new Map()));
+    if (!countries) {
+      countries = new Map();
+      byContinent.set(continent, countries);
+    }
     let list = countries.get(country);
-    if (!list) countries.set(country, (list = []));
+    if (!list) {
+      list = [];
+      countries.set(country, list);
+    }
     const slug = c.name.toLowerCase().replace(/[^a-z0-9]+/g, "-") || "py";
     // One in ten groups lists its other channels underneath, as on the real page.
     list.push({
