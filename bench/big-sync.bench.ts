@@ -46,7 +46,7 @@ function cliSync(file: string, env: Record<string, string>): Run {
     env: { ...process.env, POICK_LOG_LEVEL: "warn", ...env },
   });
   const num = (label: string) => {
-    const m = new RegExp(`${label}[^:]*: ([\\d.:]+)`).exec(r.stderr);
+    const m = new RegExp(`${label}.*: ([\\d.:]+)$`, "m").exec(r.stderr);
     if (!m) throw new Error(`no "${label}" in:\n${r.stderr}`);
     return m[1] as string;
   };

@@ -666,12 +666,13 @@ function report(a: Args, prep: Preparation, runs: BotRun[], peer: BotRun): strin
       ]),
     );
   }
-  const big = runs[runs.length - 1];
-  if (big) {
-    const p99 = statsOf(big.autocomplete).p99;
+  lines.push("");
+  for (const r of runs) {
+    // The target (issue 13) is for place autocomplete; group names are reported beside it.
+    const place = statsOf(r.autocomplete.filter((s) => s.kind === "ac place")).p99;
+    const group = statsOf(r.autocomplete.filter((s) => s.kind === "ac group")).p99;
     lines.push(
-      "",
-      `Autocomplete p99 at ${big.who}: ${fmt(p99)} ms — target < ${P99_TARGET_MS} ms: ${p99 < P99_TARGET_MS ? "met" : "MISSED"}.`,
+      `Place autocomplete p99 at ${r.who}: ${fmt(place)} ms — target < ${P99_TARGET_MS} ms: ${place < P99_TARGET_MS ? "met" : "MISSED"} (group autocomplete p99 ${fmt(group)} ms). RSS ${mib(r.rssIdleKb)} MiB after start, ${mib(r.rssAfterKb)} MiB after ${r.commands.length + r.autocomplete.length} measured interactions (plus warm-up).`,
     );
   }
   const bad = runs.flatMap((r) =>

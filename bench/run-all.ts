@@ -2,7 +2,18 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 
-const benches = ["sync", "sync-2026", "geo", "near", "scan", "discord", "fanout", "classify"];
+const benches = [
+  "sync",
+  "sync-2026",
+  "big-sync",
+  "geo",
+  "near",
+  "scan",
+  "scan-bookkeeping",
+  "discord",
+  "fanout",
+  "classify",
+];
 const only = process.argv.slice(2);
 for (const name of only.length ? only : benches) {
   console.log(`\n## ${name}\n`);

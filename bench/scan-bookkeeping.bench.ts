@@ -21,7 +21,14 @@ import { judgeGroup, type Prober, type ScanDeps, scanGroups } from "../src/jobs/
 import type { ProbeResult } from "../src/liveness/probe-types.js";
 import { silentLogger } from "../src/logger.js";
 
-const { values } = parseArgs({ options: { groups: { type: "string", default: "100000" } } });
+const { values } = parseArgs({
+  options: {
+    groups: { type: "string", default: "100000" },
+    // Which engines (and the peer) to run: "sqlite,postgres,peer" by default.
+    only: { type: "string", default: "sqlite,postgres,peer" },
+  },
+});
+const ONLY = new Set((values.only as string).split(","));
 const GROUPS = Number(values.groups);
 
 const PAGE = (name: string) =>
@@ -176,15 +183,17 @@ async function judgeOnly(): Promise<Run> {
 
 const load0 = loadavg()[0] as number;
 const results: { label: string; first: Run; second: Run }[] = [];
-const peer = await judgeOnly();
-const dir = mkdtempSync(join(tmpdir(), "poick-bench-scan-bk-"));
-try {
-  results.push(await engine("SQLite", join(dir, "poick.db")));
-} finally {
-  rmSync(dir, { recursive: true, force: true });
+const peer = ONLY.has("peer") ? await judgeOnly() : null;
+if (ONLY.has("sqlite")) {
+  const dir = mkdtempSync(join(tmpdir(), "poick-bench-scan-bk-"));
+  try {
+    results.push(await engine("SQLite", join(dir, "poick.db")));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 const server = process.env.DATABASE_URL;
-if (server) {
+if (server && ONLY.has("postgres")) {
   const name = "poick_bench_scan";
   const admin = new pg.Client({ connectionString: server });
   await admin.connect();
@@ -217,10 +226,11 @@ for (const r of results) {
     ["second", r.second],
   ] as const) {
     console.log(
-      `| ${r.label} | ${which} | ${f(x.wallS)} s | ${us(x.wallS)} | ${f(x.cpuS)} s | ${f(x.wallS - peer.wallS)} s (${us(x.wallS - peer.wallS)}) | ${x.checked} | ${x.transitions} | ${f(x.rssPeakMiB)} MiB |`,
+      `| ${r.label} | ${which} | ${f(x.wallS)} s | ${us(x.wallS)} | ${f(x.cpuS)} s | ${peer ? `${f(x.wallS - peer.wallS)} s (${us(x.wallS - peer.wallS)})` : "–"} | ${x.checked} | ${x.transitions} | ${f(x.rssPeakMiB)} MiB |`,
     );
   }
 }
-console.log(
-  `| peer: judge only, no database | — | ${f(peer.wallS)} s | ${us(peer.wallS)} | ${f(peer.cpuS)} s | — | ${peer.checked} | — | ${f(peer.rssPeakMiB)} MiB |`,
-);
+if (peer)
+  console.log(
+    `| peer: judge only, no database | — | ${f(peer.wallS)} s | ${us(peer.wallS)} | ${f(peer.cpuS)} s | — | ${peer.checked} | — | ${f(peer.rssPeakMiB)} MiB |`,
+  );
