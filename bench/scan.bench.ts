@@ -813,6 +813,12 @@ function accuracyTable(w: World, runs: Run[]): string[] {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (!readFileSync("/etc/resolv.conf", "utf8").includes(NS_DNS)) {
+    process.stderr.write(
+      "This bench runs inside its own network namespace, with its own DNS:\n  sh bench/scan-world.sh up\n  ip netns exec poick-bench node --import tsx bench/scan.bench.ts\n",
+    );
+    process.exit(2);
+  }
   const dir = mkdtempSync(path.join(os.tmpdir(), "poick-world-"));
   // LinkChecker drops root for nobody: it must still read the world's CA.
   chmodSync(dir, 0o755);
