@@ -19,7 +19,7 @@ describe("poick stats --chart, map and report", () => {
       .where("name", "=", "Pykonik")
       .execute();
     const env = { POICK_DB: app.config.dbPath };
-    const dir = join(app.config.dbPath, "..");
+    const dir = app.dir;
 
     const chart = join(dir, "stats.png");
     const stats = await cli(["stats", "--continent", "Europe", "--chart", chart], env);

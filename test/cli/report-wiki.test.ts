@@ -83,7 +83,7 @@ describe("poick report --format wiki", () => {
     ).toBe("### Brazil ");
 
     // Written to a file, the same text.
-    const file = join(app.config.dbPath, "..", "LocalUserGroups.md");
+    const file = join(app.dir, "LocalUserGroups.md");
     const written = await cli(["report", "--format", "wiki", "--out", file], { POICK_DB: app.config.dbPath });
     expect(written.code).toBe(0);
     expect(readFileSync(file, "utf8")).toBe(out);
