@@ -1,6 +1,4 @@
 import { spawn } from "node:child_process";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,6 +7,7 @@ import { upsertGuildAlerts } from "../../src/db/guild-settings.js";
 import { type BotProcess, startBot, TSX_LOADER } from "../helpers/bot-process.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import { type FakeDiscord, startFakeDiscord } from "../helpers/fake-discord.js";
+import { type GroupWorld, startGroupWorld } from "../helpers/group-world.js";
 import { seedGroups } from "../helpers/seed.js";
 
 /**
@@ -18,8 +17,7 @@ import { seedGroups } from "../helpers/seed.js";
  */
 
 const CLI = join(import.meta.dirname, "../../src/cli.ts");
-const down = new Set<number>();
-let world: Server;
+let world: GroupWorld;
 let port = 0;
 let fake: FakeDiscord;
 let dir: string;
@@ -28,20 +26,8 @@ let database: TestDatabase & { remove: () => Promise<void> };
 const name = (i: number) => `Group ${String(i).padStart(2, "0")}`;
 
 beforeAll(async () => {
-  world = createServer((req, res) => {
-    if (req.url === "/canary") return void res.writeHead(200).end("ok");
-    const n = Number(/\/g\/(\d+)/.exec(req.url ?? "")?.[1] ?? -1);
-    if (down.has(n))
-      return void res.writeHead(404, { "content-type": "text/html" }).end("<h1>Not Found</h1>");
-    res
-      .writeHead(200, { "content-type": "text/html" })
-      .end(
-        `<html><head><title>${name(n)} Python</title></head><body><h1>Python User ${name(n)}</h1><p>Python meetup every month.</p></body></html>`,
-      );
-  });
-  world.keepAliveTimeout = 100;
-  await new Promise<void>((r) => world.listen(0, "127.0.0.1", r));
-  port = (world.address() as AddressInfo).port;
+  world = await startGroupWorld(name);
+  port = world.port;
   database = await createTestDatabase("poick-cli-alerts-");
   dir = database.dir;
   fake = await startFakeDiscord({
@@ -76,8 +62,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await fake?.close();
-  await new Promise<void>((r) => world?.close(() => r()));
-  world?.closeAllConnections();
+  await world?.close();
   await database?.remove();
 });
 
@@ -156,7 +141,7 @@ describe("poick scan from the command line while the bot runs", () => {
       expect(first.code, first.out).toBe(0);
 
       // Groups 1, 2 (Poland) and 7 (Germany) die; the CLI finds out.
-      for (const i of [1, 2, 7]) down.add(i);
+      for (const i of [1, 2, 7]) world.down.add(i);
       bot.kill("SIGKILL"); // the bot is down while the CLI queues
       await bot.exited;
       const second = await poickScan();
@@ -177,7 +162,7 @@ describe("poick scan from the command line while the bot runs", () => {
       await waitFor("the death alerts", () => posted(0).length >= 3 && posted(1).length >= 1, bot);
 
       // Group 2 comes back; the next CLI scan finds it, the running bot posts it within a minute.
-      down.delete(2);
+      world.down.delete(2);
       expect((await poickScan()).code).toBe(0);
       await waitFor("the revival alert", () => posted(0).length >= 4, bot);
       await sleep(1500); // anything duplicated would arrive by now (dispatch interval 500 ms)

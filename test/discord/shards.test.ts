@@ -1,11 +1,10 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../../src/db/connect.js";
 import { upsertGuildAlerts } from "../../src/db/guild-settings.js";
 import { type BotProcess, startBot } from "../helpers/bot-process.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import { type FakeDiscord, startFakeDiscord } from "../helpers/fake-discord.js";
+import { type GroupWorld, startGroupWorld } from "../helpers/group-world.js";
 import { seedGroups } from "../helpers/seed.js";
 
 /**
@@ -14,29 +13,16 @@ import { seedGroups } from "../helpers/seed.js";
  * delivers alerts; when it is killed, another takes over and alerts stay exactly-once.
  */
 
-let world: Server;
+let world: GroupWorld;
 let port = 0;
-const down = new Set<number>();
 let fake: FakeDiscord;
 let dir: string;
 let database: TestDatabase & { remove: () => Promise<void> };
 let bot: BotProcess;
 
 beforeAll(async () => {
-  world = createServer((req, res) => {
-    if (req.url === "/canary") return void res.writeHead(200).end("ok");
-    const n = Number(/\/g\/(\d+)/.exec(req.url ?? "")?.[1] ?? -1);
-    if (down.has(n))
-      return void res.writeHead(404, { "content-type": "text/html" }).end("<h1>Not Found</h1>");
-    res
-      .writeHead(200, { "content-type": "text/html" })
-      .end(
-        `<html><head><title>Python Group ${n}</title></head><body><h1>Python User Group ${n}</h1><p>Python meetups monthly.</p></body></html>`,
-      );
-  });
-  world.keepAliveTimeout = 100;
-  await new Promise<void>((r) => world.listen(0, "127.0.0.1", r));
-  port = (world.address() as AddressInfo).port;
+  world = await startGroupWorld((n) => `Group ${n}`);
+  port = world.port;
   database = await createTestDatabase("poick-shards-");
   dir = database.dir;
   fake = await startFakeDiscord({
@@ -81,8 +67,7 @@ afterAll(async () => {
   bot?.kill();
   await bot?.exited;
   await fake?.close();
-  await new Promise<void>((r) => world?.close(() => r()));
-  world?.closeAllConnections();
+  await world?.close();
   await database?.remove();
 });
 
@@ -130,7 +115,7 @@ describe("sharded bot", () => {
     expect(after.has(leader)).toBe(false);
 
     // And it delivers alerts, once.
-    down.add(2);
+    world.down.add(2);
     await fake.waitFor(() => alertTitles().some((t) => /Group 2/.test(t)), 30_000, "the death alert");
     await new Promise((r) => setTimeout(r, 3000)); // a duplicate would arrive by now
     expect(alertTitles().filter((t) => /Group 2/.test(t))).toHaveLength(1);
