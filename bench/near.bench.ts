@@ -13,11 +13,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import pg from "pg";
 import { type Db, openDatabase } from "../src/db/connect.js";
 import { ensureGazetteer } from "../src/db/gazetteer.js";
 import type { Status } from "../src/db/schema.js";
 import { findNear } from "../src/jobs/near.js";
+import { withScratchDatabase } from "./pg-scratch.js";
 
 const { values } = parseArgs({
   options: {
@@ -218,19 +218,7 @@ try {
 }
 const server = process.env.DATABASE_URL;
 if (server) {
-  const name = "poick_bench_near";
-  const admin = new pg.Client({ connectionString: server });
-  await admin.connect();
-  await admin.query(`drop database if exists ${name} with (force)`);
-  await admin.query(`create database ${name}`);
-  const u = new URL(server);
-  u.pathname = `/${name}`;
-  try {
-    results.push(await run("PostgreSQL", u.toString()));
-  } finally {
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
-  }
+  results.push(await withScratchDatabase(server, "poick_bench_near", (url) => run("PostgreSQL", url)));
 } else {
   process.stderr.write("DATABASE_URL not set: PostgreSQL skipped (see the header of this file).\n");
 }

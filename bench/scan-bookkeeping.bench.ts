@@ -12,7 +12,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import pg from "pg";
 import { systemClock } from "../src/clock.js";
 import { type Db, openDatabase } from "../src/db/connect.js";
 import { applySync, type SyncUpsert } from "../src/db/groups.js";
@@ -20,6 +19,7 @@ import { wireAlerts } from "../src/jobs/alert-hooks.js";
 import { judgeGroup, type Prober, type ScanDeps, scanGroups } from "../src/jobs/scan.js";
 import type { ProbeResult } from "../src/liveness/probe-types.js";
 import { silentLogger } from "../src/logger.js";
+import { withScratchDatabase } from "./pg-scratch.js";
 
 const { values } = parseArgs({
   options: {
@@ -194,19 +194,7 @@ if (ONLY.has("sqlite")) {
 }
 const server = process.env.DATABASE_URL;
 if (server && ONLY.has("postgres")) {
-  const name = "poick_bench_scan";
-  const admin = new pg.Client({ connectionString: server });
-  await admin.connect();
-  await admin.query(`drop database if exists ${name} with (force)`);
-  await admin.query(`create database ${name}`);
-  const u = new URL(server);
-  u.pathname = `/${name}`;
-  try {
-    results.push(await engine("PostgreSQL", u.toString()));
-  } finally {
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
-  }
+  results.push(await withScratchDatabase(server, "poick_bench_scan", (url) => engine("PostgreSQL", url)));
 } else {
   process.stderr.write("DATABASE_URL not set: PostgreSQL skipped (see the header of this file).\n");
 }
