@@ -1,45 +1,41 @@
 #!/usr/bin/env node
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { type App, createApp } from "./app.js";
-import { backupVerb } from "./cli/backup.js";
-import { infoVerb } from "./cli/info.js";
-import { listVerb } from "./cli/list.js";
-import { mapVerb } from "./cli/map.js";
-import { migrateToVerb } from "./cli/migrate-to.js";
-import { nearVerb } from "./cli/near.js";
-import { registerVerb } from "./cli/register.js";
-import { reportVerb } from "./cli/report.js";
-import { scanVerb } from "./cli/scan.js";
-import { statsVerb } from "./cli/stats.js";
-import { syncVerb } from "./cli/sync.js";
+import type { App } from "./app.js";
 import { type CliIo, parse, UsageError, type Verb } from "./cli/verb.js";
 import { type Config, ConfigError, loadConfig } from "./config.js";
 import { createLogger } from "./logger.js";
 
 export type { CliIo };
 
-/** Every verb, in the order `poick --help` shows them. */
-export const VERBS: readonly Verb[] = [
-  syncVerb,
-  scanVerb,
-  listVerb,
-  nearVerb,
-  infoVerb,
-  statsVerb,
-  mapVerb,
-  reportVerb,
-  registerVerb,
-  backupVerb,
-  migrateToVerb,
-];
+/**
+ * Every verb, in the order `poick --help` shows them, loaded only when it runs: `poick scan` never
+ * loads the map renderer, the chart, the report writers or discord.js (the CLI's memory is the
+ * scan's budget too).
+ */
+export const VERBS: Readonly<Record<string, () => Promise<Verb>>> = {
+  sync: async () => (await import("./cli/sync.js")).syncVerb,
+  scan: async () => (await import("./cli/scan.js")).scanVerb,
+  list: async () => (await import("./cli/list.js")).listVerb,
+  near: async () => (await import("./cli/near.js")).nearVerb,
+  info: async () => (await import("./cli/info.js")).infoVerb,
+  stats: async () => (await import("./cli/stats.js")).statsVerb,
+  map: async () => (await import("./cli/map.js")).mapVerb,
+  report: async () => (await import("./cli/report.js")).reportVerb,
+  register: async () => (await import("./cli/register.js")).registerVerb,
+  backup: async () => (await import("./cli/backup.js")).backupVerb,
+  "migrate-to": async () => (await import("./cli/migrate-to.js")).migrateToVerb,
+};
 
-const MAIN_HELP = `poick — finds the Python user groups that are still alive.
+const loadVerb = (name: string | undefined): Promise<Verb> | undefined =>
+  name !== undefined && Object.hasOwn(VERBS, name) ? VERBS[name]?.() : undefined;
+
+const mainHelp = (verbs: readonly Verb[]) => `poick — finds the Python user groups that are still alive.
 
 Usage: poick <command> [options]
 
 Commands:
-${VERBS.map((v) => `  ${v.usage}`).join("\n")}
+${verbs.map((v) => `  ${v.usage}`).join("\n")}
 
 Options for every command:
   --json      machine-readable output
@@ -53,15 +49,16 @@ See the README for all of them.`;
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === "--help" || name === "-h" || name === "help") {
-    const verb = VERBS.find((v) => v.name === rest[0]);
-    io.stdout(`${verb ? verb.help : MAIN_HELP}\n`);
+    const verb = await loadVerb(rest[0]);
+    const all = verb ? [] : await Promise.all(Object.values(VERBS).map((load) => load()));
+    io.stdout(`${verb ? verb.help : mainHelp(all)}\n`);
     return name ? 0 : 1;
   }
   if (name === "--version" || name === "-v") {
     io.stdout("poick 0.1.0\n");
     return 0;
   }
-  const verb = VERBS.find((v) => v.name === name);
+  const verb = await loadVerb(name);
   if (!verb) {
     io.stderr(`Unknown command "${name}". Run poick --help to see the commands.\n`);
     return 2;
@@ -88,7 +85,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return 0;
     }
     return await verb.run(
-      { config, io, app: () => (app ??= createApp(config, { clock: io.clock, logger })) },
+      { config, io, app: () =>
+          (app ??= import("./app.js").then(({ createApp }) => createApp(config, { clock: io.clock, logger }))) },
       args,
     );
   } catch (err) {

@@ -3,6 +3,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { VERBS } from "../src/cli.js";
 import { cli } from "./helpers/cli.js";
 import { createTestDatabase, newDatabase, type TestDatabase } from "./helpers/db.js";
 
@@ -114,12 +115,19 @@ describe("poick CLI over the fixture wiki", () => {
     expect(flag.code).toBe(2);
   });
 
-  it("every command has --help", async () => {
-    for (const verb of ["sync", "scan", "list", "near", "info", "stats", "map", "report"]) {
-      const r = await cli([verb, "--help"], env);
+  it("every command has --help, and poick --help lists each under the name it runs by", async () => {
+    const main = await cli(["--help"], env);
+    expect(main.code).toBe(0);
+    for (const [name, load] of Object.entries(VERBS)) {
+      // Verbs are loaded when they run; the table's key, the verb's own name and its help must agree.
+      const verb = await load();
+      expect(verb.name).toBe(name);
+      expect(main.stdout).toContain(`  ${verb.usage}`);
+      const r = await cli([name, "--help"], env);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/^Usage: poick/);
     }
+    expect(Object.keys(VERBS)).toEqual(expect.arrayContaining(["sync", "scan", "near", "map", "report"]));
   });
 
   it("a truncated page is refused and the database is left unchanged", async () => {
