@@ -85,8 +85,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return 0;
     }
     return await verb.run(
-      { config, io, app: () =>
-          (app ??= import("./app.js").then(({ createApp }) => createApp(config, { clock: io.clock, logger }))) },
+      {
+        config,
+        io,
+        app: () =>
+          (app ??= import("./app.js").then(({ createApp }) =>
+            createApp(config, { clock: io.clock, logger }),
+          )),
+      },
       args,
     );
   } catch (err) {
