@@ -9,6 +9,7 @@ import { findHtmlRedirect } from "./html-redirect.js";
 import { type HostLimiter, retryAfterMs } from "./limiter.js";
 import { bypassesProxy, type ProxySettings } from "./proxy.js";
 import { endsOnLoginWall, followLocation, isCookieLoop, isHttp, stripCredentials } from "./redirects.js";
+import { whenSent } from "./sent.js";
 import type { HttpError, HttpErrorCode, HttpResult } from "./types.js";
 
 /**
@@ -289,6 +290,7 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
     req: GetOptions,
     overall: AbortSignal,
     answered: () => void = () => {},
+    sent: () => void = () => {},
   ): Promise<HopOutcome> {
     const started = performance.now();
     const hopTimeoutMs = connectTimeoutMs + headersTimeoutMs;
@@ -303,19 +305,21 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
       const check = await abortable(checkUrlHost(url, lookup, allow), signal);
       if (!check.ok)
         return { kind: "error", error: { code: check.reason, message: check.detail }, ms: elapsed(started) };
-      const res = await request(url, {
-        method: "GET",
-        dispatcher,
-        signal,
-        ...timeouts,
-        headers: {
-          "user-agent": opts.userAgent,
-          accept: req.accept ?? DEFAULT_ACCEPT,
-          "accept-encoding": "gzip, deflate, br",
-          "accept-language": "en;q=0.9, *;q=0.5",
-          ...req.headers,
-        },
-      });
+      const res = await whenSent(url, sent, () =>
+        request(url, {
+          method: "GET",
+          dispatcher,
+          signal,
+          ...timeouts,
+          headers: {
+            "user-agent": opts.userAgent,
+            accept: req.accept ?? DEFAULT_ACCEPT,
+            "accept-encoding": "gzip, deflate, br",
+            "accept-language": "en;q=0.9, *;q=0.5",
+            ...req.headers,
+          },
+        }),
+      );
       clearTimeout(timer);
       answered();
       const ms = elapsed(started);
@@ -398,7 +402,9 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
       result.finalUrl = url.href;
       const current = url;
       const outcome = await (opts.limiter
-        ? opts.limiter.run(current.hostname, (answered) => attemptHop(current, req, overall, answered))
+        ? opts.limiter.run(current.hostname, (answered, sent) =>
+            attemptHop(current, req, overall, answered, sent),
+          )
         : attemptHop(current, req, overall));
       if (outcome.kind !== "error")
         opts.limiter?.observe(current.hostname, {

@@ -63,8 +63,9 @@ interface Waiter {
 }
 
 /**
- * One request as the window counts it: from its start until its answer's headers came back (the
- * host has surely seen it by then); Infinity while it waits.
+ * One request as the window counts it: from its start until the host has surely seen it, which is
+ * the moment its headers left plus the network's jitter (`SENT_JITTER_MS`), or the moment its
+ * answer's headers came back, whichever is first; Infinity while neither has happened.
  */
 interface Span {
   start: number;
@@ -94,6 +95,12 @@ interface HostState {
 
 const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const WINDOW_MS = 1000;
+/**
+ * How much later than its neighbours a request written to the socket may reach the host (the spread
+ * of one-way delays). Counting each request until it was written plus this, within a one-second
+ * window, means the host sees at most the ceiling within any one second of its own clock.
+ */
+export const SENT_JITTER_MS = 100;
 /** Never slower than one request in 10 s, however often a host says 429. */
 const MIN_RATE = 0.1;
 /** Each quick answer raises the rate by this factor (about 8 answers from 2/s to 8/s). */
@@ -187,20 +194,29 @@ export class HostLimiter {
   }
 
   /**
-   * Runs `fn` when `host` may take a request. `fn` should call `answered()` when the answer's
-   * headers arrive: until then (or until it ends) the request counts as still arriving at the host.
+   * Runs `fn` when `host` may take a request. `fn` calls `sent()` when the request's headers were
+   * written to the socket and `answered()` when the answer's headers arrive: until the first of the
+   * two (or until it ends) the request counts as still arriving at the host.
    */
-  run<T>(host: string, fn: (answered: () => void) => Promise<T>): Promise<T> {
+  run<T>(host: string, fn: (answered: () => void, sent: () => void) => Promise<T>): Promise<T> {
     const key = host.toLowerCase();
     return new Promise<T>((resolve, reject) => {
       const start = (span: Span) => {
         const answered = () => {
           span.end = Math.min(span.end, this.now());
         };
+        const sent = () => {
+          span.end = Math.min(span.end, this.now() + SENT_JITTER_MS);
+          // The window may have room before the answer comes: look again (outside undici's write).
+          queueMicrotask(() => {
+            this.pump();
+            this.notify();
+          });
+        };
         queueMicrotask(() => {
           let task: Promise<T>;
           try {
-            task = Promise.resolve(fn(answered));
+            task = Promise.resolve(fn(answered, sent));
           } catch (err) {
             task = Promise.reject(err);
           }
@@ -327,10 +343,11 @@ export class HostLimiter {
 
   /**
    * When the window, the pace and any pause all allow the next start (Infinity: when a request in
-   * flight answers). The window counts a request from its start until its answer's headers came
-   * back, the span within which the host saw it arrive: so however the network delays requests,
+   * flight has neither left nor answered). The window counts a request from its start until it
+   * surely reached the host (see Span): so however long a handshake or the network delays a request,
    * the host never sees more than the ceiling within any one second. (Counting only 100 ms after
-   * each start was faster but let a busy host's clock see 9–10 in a second: measured, reverted.)
+   * each *start* let a busy host's clock see 9–10 in a second: a request waiting for its TLS
+   * handshake left much later than it started. Measured, reverted; the write time is what counts.)
    */
   private earliestStart(s: HostState, now: number): number {
     if (s.spans.length > 0) s.spans = s.spans.filter((r) => r.end > now - WINDOW_MS);

@@ -4,7 +4,7 @@ import { performance } from "node:perf_hooks";
 import { afterEach, describe, expect, it } from "vitest";
 import { createHttpClient, type HttpClient } from "../../src/http/client.js";
 import { parseCidrs } from "../../src/http/guard.js";
-import { announcedPerSecond, HostLimiter } from "../../src/http/limiter.js";
+import { announcedPerSecond, HostLimiter, SENT_JITTER_MS } from "../../src/http/limiter.js";
 import { FakeClock } from "../helpers/clock.js";
 
 /** The most timestamps within any window of `windowMs` (half-open: [t, t + windowMs)). */
@@ -31,6 +31,7 @@ interface Recorder {
 /** A loopback server that records when each request arrived; `answer(n)` picks the n-th request's reply. */
 async function recorder(
   answer: (n: number) => { status: number; headers?: Record<string, string> },
+  delayMs = 0,
 ): Promise<Recorder> {
   const arrivals: number[] = [];
   const statuses: number[] = [];
@@ -39,7 +40,9 @@ async function recorder(
     arrivals.push(performance.now());
     const a = answer(n);
     statuses.push(a.status);
-    res.writeHead(a.status, { "content-type": "text/plain", ...a.headers }).end("ok");
+    const reply = () => res.writeHead(a.status, { "content-type": "text/plain", ...a.headers }).end("ok");
+    if (delayMs > 0) setTimeout(reply, delayMs);
+    else reply();
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
@@ -74,8 +77,8 @@ function client(limiter: HostLimiter): HttpClient {
   return c;
 }
 
-async function serve(answer: Parameters<typeof recorder>[0]): Promise<Recorder> {
-  const r = await recorder(answer);
+async function serve(answer: Parameters<typeof recorder>[0], delayMs = 0): Promise<Recorder> {
+  const r = await recorder(answer, delayMs);
   opened.push(r);
   return r;
 }
@@ -205,5 +208,72 @@ describe("HostLimiter, adaptive", () => {
     await new Promise((r) => setImmediate(r));
     expect(told).toBeGreaterThan(0);
     expect(limiter.readyIn("a.test")).toBeGreaterThan(0); // free, but its 1-per-second pace says wait
+  });
+
+  it("counts a request from when it left, not until its answer: slow answers do not slow the pace", async () => {
+    let now = 0;
+    const limiter = new HostLimiter({
+      concurrency: 100,
+      perHostConcurrency: 100,
+      perHostPerSecond: 8,
+      now: () => now,
+      sleep: (ms) =>
+        new Promise((resolve) =>
+          setImmediate(() => {
+            now += ms;
+            resolve();
+          }),
+        ),
+    });
+    const starts: number[] = [];
+    const answers: (() => void)[] = [];
+    const tasks = Array.from({ length: 24 }, () =>
+      limiter.run("slow.test", (answered, sent) => {
+        starts.push(now);
+        sent(); // the headers left at once; the answer waits until every request has started
+        return new Promise<void>((resolve) => answers.push(() => (answered(), resolve())));
+      }),
+    );
+    for (let i = 0; i < 1000 && starts.length < 24; i++) await new Promise((r) => setImmediate(r));
+    // Counted until their answers, the first 8 would have held the window shut for good.
+    expect(starts).toHaveLength(24);
+    expect(maxInWindow(starts, 1000 + SENT_JITTER_MS)).toBeLessThanOrEqual(8);
+    expect(maxInWindow(starts, 1000 + SENT_JITTER_MS)).toBe(8);
+    for (const answer of answers) answer();
+    await Promise.all(tasks);
+  });
+
+  it("a host that answers slowly still sees at most the ceiling in any second of its own clock", async () => {
+    const limiter = new HostLimiter({ concurrency: 16, perHostConcurrency: 4, perHostPerSecond: 5 });
+    const web = await serve(() => ({ status: 200 }), 300);
+    const http = client(limiter);
+    const results = await Promise.all(Array.from({ length: 15 }, (_, i) => http.get(`${web.url}q${i}`)));
+    expect(results.every((r) => r.status === 200)).toBe(true);
+    expect(web.arrivals).toHaveLength(15);
+    expect(maxInWindow(web.arrivals)).toBeLessThanOrEqual(5);
+  });
+
+  it("learns when a real request left: the next one may start before the first is answered", async () => {
+    // The host answers nothing until it has seen two requests. Counted until its answer, the first
+    // request would keep the one-per-second window shut for ever; counted from when it was written,
+    // the second leaves after a second and both are answered.
+    const limiter = new HostLimiter({ perHostConcurrency: 2, perHostPerSecond: 1 });
+    const held: (() => void)[] = [];
+    const server = http.createServer((_req, res) => {
+      held.push(() => res.writeHead(200, { "content-type": "text/plain" }).end("ok"));
+      if (held.length === 2) for (const release of held) release();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    opened.push({
+      close: () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    });
+    const { port } = server.address() as AddressInfo;
+    const web = client(limiter);
+    const results = await Promise.all([1, 2].map((i) => web.get(`http://127.0.0.1:${port}/r${i}`)));
+    expect(results.map((r) => r.status)).toEqual([200, 200]);
   });
 });

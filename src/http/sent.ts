@@ -1,0 +1,55 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import diagnostics from "node:diagnostics_channel";
+
+/**
+ * When did a request actually leave? undici publishes `undici:request:create` as it builds a request
+ * (synchronously, inside our `request()` call, so within our async context) and
+ * `undici:client:sendHeaders` when the request's headers are written to the socket — after any DNS,
+ * TCP and TLS set-up. The rate limiter counts a request at the host from that moment: a request that
+ * first waits for a handshake has not reached the host yet.
+ *
+ * Both are undici's documented diagnostics channels. A request built outside our call (a pool queue
+ * creating it later) or for another URL is not matched: its caller just never hears "sent" and counts
+ * it until its answer arrives, as before.
+ */
+interface Pending {
+  origin: string;
+  path: string;
+  sent: () => void;
+}
+
+interface UndiciRequest {
+  origin?: string | URL;
+  path?: string;
+}
+
+const context = new AsyncLocalStorage<Pending>();
+const byRequest = new WeakMap<object, () => void>();
+let subscribed = false;
+
+function subscribe(): void {
+  if (subscribed) return;
+  subscribed = true;
+  diagnostics.subscribe("undici:request:create", (message) => {
+    const pending = context.getStore();
+    const request = (message as { request?: UndiciRequest }).request;
+    if (!pending || !request) return;
+    if (String(request.origin) === pending.origin && request.path === pending.path)
+      byRequest.set(request, pending.sent);
+  });
+  diagnostics.subscribe("undici:client:sendHeaders", (message) => {
+    const request = (message as { request?: object }).request;
+    if (!request) return;
+    const sent = byRequest.get(request);
+    if (sent) {
+      byRequest.delete(request);
+      sent();
+    }
+  });
+}
+
+/** Runs `start` (which makes one undici request to `url`) and calls `sent` when its headers leave. */
+export function whenSent<T>(url: URL, sent: () => void, start: () => T): T {
+  subscribe();
+  return context.run({ origin: url.origin, path: `${url.pathname}${url.search}`, sent }, start);
+}
