@@ -597,6 +597,8 @@ interface Run {
   /** Poick only: the scan alone (its own figure), and the sync. */
   scanMs?: number;
   syncMs?: number;
+  /** Poick only: each process's peak RSS (KiB), sync then scan. */
+  rssKiBs?: [number, number];
   peakRssKiB: number;
   requests: number;
   tooMany: number;
@@ -672,6 +674,7 @@ async function runPoick(args: Args, caFile: string, dir: string) {
   return {
     wallMs: sync.ms + scan.ms,
     syncMs: sync.ms,
+    rssKiBs: [sync.rssKiB, scan.rssKiB] as [number, number],
     scanMs: outcome.figures.wallMs,
     peakRssKiB: Math.max(sync.rssKiB, scan.rssKiB),
     verdicts: new Map(outcome.groups.map((g) => [g.name, g.status])),
@@ -891,7 +894,7 @@ async function main(): Promise<void> {
   const scanMedian = median(poick.map((r) => r.scanMs ?? 0));
   out.push(
     "",
-    `Poick: scan alone ${poick.map((r) => secs(r.scanMs ?? 0)).join(", ")} s (median ${secs(scanMedian)} s), sync ${poick.map((r) => secs(r.syncMs ?? 0)).join(", ")} s. **Scan / bound = ${(scanMedian / boundMs).toFixed(2)}×**, sync + scan / bound = ${(median(poick.map((r) => r.wallMs)) / boundMs).toFixed(2)}×.`,
+    `Poick: scan alone ${poick.map((r) => secs(r.scanMs ?? 0)).join(", ")} s (median ${secs(scanMedian)} s), sync ${poick.map((r) => secs(r.syncMs ?? 0)).join(", ")} s; peak RSS sync / scan ${poick.map((r) => (r.rssKiBs ?? [0, 0]).map((k) => Math.round(k / 1024)).join(" / ")).join(", ")} MiB. **Scan / bound = ${(scanMedian / boundMs).toFixed(2)}×**, sync + scan / bound = ${(median(poick.map((r) => r.wallMs)) / boundMs).toFixed(2)}×.`,
     `Poick's own figures (run 1): \`${JSON.stringify(poick[0]?.figures)}\``,
     "",
     "## Accuracy (run 1 of each)",

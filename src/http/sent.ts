@@ -1,16 +1,15 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import diagnostics from "node:diagnostics_channel";
 
 /**
  * When did a request actually leave? undici publishes `undici:request:create` as it builds a request
- * (synchronously, inside our `request()` call, so within our async context) and
- * `undici:client:sendHeaders` when the request's headers are written to the socket — after any DNS,
- * TCP and TLS set-up. The rate limiter counts a request at the host from that moment: a request that
- * first waits for a handshake has not reached the host yet.
+ * (synchronously, inside our `request()` call: its agent hands the request to a connection pool with
+ * no connection limit) and `undici:client:sendHeaders` when the request's headers are written to the
+ * socket — after any DNS, TCP and TLS set-up. The rate limiter counts a request at the host from that
+ * moment: a request that first waits for a handshake has not reached the host yet.
  *
- * Both are undici's documented diagnostics channels. A request built outside our call (a pool queue
- * creating it later) or for another URL is not matched: its caller just never hears "sent" and counts
- * it until its answer arrives, as before.
+ * Both are undici's documented diagnostics channels. A request built outside our call (queued and
+ * built later) or for another URL is not matched: its caller never hears "sent" and counts it until
+ * its answer arrives, as before. (Not AsyncLocalStorage: on Node 20 it hooks every promise.)
  */
 interface Pending {
   origin: string;
@@ -23,7 +22,8 @@ interface UndiciRequest {
   path?: string;
 }
 
-const context = new AsyncLocalStorage<Pending>();
+/** The request being started right now, for the duration of the synchronous `request()` call. */
+let starting: Pending | null = null;
 const byRequest = new WeakMap<object, () => void>();
 let subscribed = false;
 
@@ -31,7 +31,7 @@ function subscribe(): void {
   if (subscribed) return;
   subscribed = true;
   diagnostics.subscribe("undici:request:create", (message) => {
-    const pending = context.getStore();
+    const pending = starting;
     const request = (message as { request?: UndiciRequest }).request;
     if (!pending || !request) return;
     if (String(request.origin) === pending.origin && request.path === pending.path)
@@ -51,5 +51,11 @@ function subscribe(): void {
 /** Runs `start` (which makes one undici request to `url`) and calls `sent` when its headers leave. */
 export function whenSent<T>(url: URL, sent: () => void, start: () => T): T {
   subscribe();
-  return context.run({ origin: url.origin, path: `${url.pathname}${url.search}`, sent }, start);
+  const outer = starting;
+  starting = { origin: url.origin, path: `${url.pathname}${url.search}`, sent };
+  try {
+    return start();
+  } finally {
+    starting = outer;
+  }
 }

@@ -49,7 +49,24 @@ export function fold(s: string): string {
 
 const collapse = (s: string) => s.replace(/\s+/g, " ").trim();
 
+/** The last few pages read: one check reads its page up to four times (each verdict step, the dates). */
+const recentPages = new Map<string, Page>();
+const RECENT_PAGES = 4;
+
+/**
+ * Reads a page once: the same body asked for again (the next step of the same check) gets the same
+ * frozen result instead of another parse, which was half of a scan's CPU and most of its garbage.
+ */
 export function readPage(html: string): Page {
+  const known = recentPages.get(html);
+  if (known) return known;
+  const page = Object.freeze(parsePage(html));
+  if (recentPages.size >= RECENT_PAGES) recentPages.delete(recentPages.keys().next().value as string);
+  recentPages.set(html, page);
+  return page;
+}
+
+function parsePage(html: string): Page {
   const $ = cheerio.load(html);
   const title = collapse($("title").first().text());
   const headings = $("h1")
