@@ -5,8 +5,16 @@ import type { HttpClient } from "../http/client.js";
 import type { Logger } from "../logger.js";
 import { queueDigests, queueStatusBoards, wireAlerts } from "./alert-hooks.js";
 import { withJobLock } from "./lock.js";
-import { type ScanDeps, type ScanOutcome, type ScanProgress, scanGroups } from "./scan.js";
-import { type SyncOutcome, syncGroups } from "./sync.js";
+import type { ScanDeps, ScanOutcome, ScanProgress } from "./scan.js";
+import type { SyncOutcome } from "./sync.js";
+
+/**
+ * The scan and the sync are loaded when first run: a bot that only answers (or a follower shard)
+ * and `poick near` never load the page readers and markdown-it; `poick scan` never loads the
+ * listing readers and the gazetteer build.
+ */
+const scanModule = () => import("./scan.js");
+const syncModule = () => import("./sync.js");
 
 export type Busy = { kind: "busy" };
 export type JobName = "scan" | "sync";
@@ -89,6 +97,7 @@ export function createJobs(d: JobsDeps): Jobs {
       exclusive(
         "scan",
         async (signal) => {
+          const { scanGroups } = await scanModule();
           const outcome = await scanGroups(scanDeps, { onProgress, signal });
           if (outcome.kind === "done")
             await queueStatusBoards(db, clock, `scan-${outcome.scanId ?? clock.now().toISOString()}`);
@@ -102,7 +111,7 @@ export function createJobs(d: JobsDeps): Jobs {
         db,
         clock,
         `scan:${groupId}`,
-        (signal) => scanGroups(scanDeps, { groupIds: [groupId], signal }),
+        async (signal) => (await scanModule()).scanGroups(scanDeps, { groupIds: [groupId], signal }),
         { logger },
       );
       queued();
@@ -111,8 +120,8 @@ export function createJobs(d: JobsDeps): Jobs {
     sync: (opts = {}) =>
       exclusive(
         "sync",
-        () =>
-          syncGroups(
+        async () =>
+          (await syncModule()).syncGroups(
             {
               db,
               clock,
