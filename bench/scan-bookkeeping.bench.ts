@@ -197,7 +197,9 @@ async function scanOnce(location: string, n: number): Promise<Run> {
     return await timed(async () => {
       const o = await scanGroups(deps);
       if (o.kind !== "done") throw new Error(`scan: ${o.kind}`);
-      return { checked: o.checked, transitions: o.transitions.length };
+      // transitionCount: the outcome lists the first 200 changes only (older code listed them all).
+      const count = (o as { transitionCount?: number }).transitionCount ?? o.transitions.length;
+      return { checked: o.checked, transitions: count };
     });
   } finally {
     await db.destroy();
