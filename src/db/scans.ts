@@ -129,6 +129,19 @@ export interface GroupStateWrite {
   next_event_at: string | null;
 }
 
+/** A listed group's status and place: what a guild's status board or digest counts. */
+export type PlacedStatus = Pick<GroupRow, "id" | "status" | "continent" | "country_code" | "lat" | "lon">;
+
+/** The listed groups' statuses and places, `limit` after the id `after` (keyset pages, in id order). */
+export async function placedStatusPage(db: Db, after: string | null, limit: number): Promise<PlacedStatus[]> {
+  let q = db
+    .selectFrom("groups")
+    .select(["id", "status", "continent", "country_code", "lat", "lon"])
+    .where("removed_at", "is", null);
+  if (after !== null) q = q.where("id", ">", after);
+  return q.orderBy("id").limit(limit).execute();
+}
+
 /** One check to store, and how it changes its group's state (null: leave the group and skip the check). */
 export interface CheckRecord {
   check: CheckWrite;
