@@ -5,9 +5,11 @@
  * Peer: the same 100,000 judgements (probe + classify) with no database at all; the difference is the
  * bookkeeping. Three scans: the first (every group's first check), a second (failures accumulate, some
  * groups change status) and a third (a tenth of the groups, alive at first, fail a second time and die:
- * 10,000 transitions with their events and alert hooks). Each scan (and the peer) runs in a process of its own, so its peak RSS is its own, not
- * what seeding the 100,000 groups (or the peer) left in the heap; "RSS at start" is that process before it scans.
- * Run: npx tsx bench/scan-bookkeeping.bench.ts [--groups 100000] [--only sqlite,peer]
+ * 10,000 transitions with their events and alert hooks). Each scan (and the peer) runs in a process of its
+ * own, so its peak RSS (getrusage) is its own, not what seeding the 100,000 groups (or the peer) left in the
+ * heap; "RSS at start" is that process before it scans. --live adds the live heap after a full GC, ten
+ * times per scan.
+ * Run: npx tsx bench/scan-bookkeeping.bench.ts [--groups 100000] [--only sqlite,peer] [--live]
  * PostgreSQL: scripts/with-postgres.sh npx tsx bench/scan-bookkeeping.bench.ts --only postgres
  */
 import { spawn } from "node:child_process";
@@ -31,6 +33,9 @@ const { values } = parseArgs({
     only: { type: "string", default: "sqlite,postgres,peer" },
     // Internal: run one scan (--child DB --round N) or the peer (--child peer) and print its figures as JSON.
     child: { type: "string" },
+    // Also take the live heap (heapUsed right after a full GC) ten times per scan: what the scan keeps,
+    // without V8's slack. The GCs cost time, so the timed columns are best read from a run without it.
+    live: { type: "boolean", default: false },
     round: { type: "string", default: "0" },
   },
 });
@@ -45,6 +50,7 @@ const PAGE = (name: string) =>
 function memoryProber(round: { n: number }): Prober {
   return {
     async probe(url) {
+      sampleLive();
       const n = Number(/(\d+)/.exec(url)?.[1] ?? 0);
       const k = (n * 7 + round.n * 3) % 10;
       const base: ProbeResult = {
@@ -99,31 +105,41 @@ interface Run {
   cpuS: number;
   rssStartMiB: number;
   rssPeakMiB: number;
+  /** With --live: the largest live heap seen, and the live heap at each sample. */
+  liveMaxMiB?: number;
+  liveMiB?: number[];
   checked: number;
   transitions: number;
 }
 
+const gc = (globalThis as { gc?: () => void }).gc;
+const live: number[] = [];
+let probes = 0;
+/**
+ * With --live, every GROUPS / 10 probes: the live heap (heapUsed right after a full GC). Counted in probes,
+ * not on a timer: with SQLite and this prober the scan never yields to the timers.
+ */
+function sampleLive() {
+  if (!values.live || !gc || ++probes % Math.max(1, Math.floor(GROUPS / 10)) !== 0) return;
+  gc();
+  live.push(Math.round(process.memoryUsage().heapUsed / 1048576));
+}
+
 async function timed(fn: () => Promise<{ checked: number; transitions: number }>): Promise<Run> {
   const rssStart = process.memoryUsage().rss;
-  let rssPeak = rssStart;
-  const sampler = setInterval(() => {
-    rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
-  }, 25);
   const t = performance.now();
   const c = process.cpuUsage();
-  try {
-    const r = await fn();
-    const dc = process.cpuUsage(c);
-    return {
-      wallS: (performance.now() - t) / 1000,
-      cpuS: (dc.user + dc.system) / 1e6,
-      rssStartMiB: rssStart / 1048576,
-      rssPeakMiB: Math.max(rssPeak, process.memoryUsage().rss) / 1048576,
-      ...r,
-    };
-  } finally {
-    clearInterval(sampler);
-  }
+  const r = await fn();
+  const dc = process.cpuUsage(c);
+  return {
+    wallS: (performance.now() - t) / 1000,
+    cpuS: (dc.user + dc.system) / 1e6,
+    rssStartMiB: rssStart / 1048576,
+    // The process's peak (getrusage): a sampler on a timer would not run while the scan keeps the loop busy.
+    rssPeakMiB: process.resourceUsage().maxRSS / 1024,
+    ...(values.live && { liveMaxMiB: Math.max(0, ...live), liveMiB: live }),
+    ...r,
+  };
 }
 
 /** Runs this file again with `args` in a fresh process and reads the Run it prints. */
@@ -131,7 +147,14 @@ function inChild(args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ["--import", import.meta.resolve("tsx"), import.meta.filename, ...args],
+      [
+        ...(values.live ? ["--expose-gc"] : []),
+        "--import",
+        import.meta.resolve("tsx"),
+        import.meta.filename,
+        ...args,
+        ...(values.live ? ["--live"] : []),
+      ],
       {
         stdio: ["ignore", "pipe", "inherit"],
       },
@@ -254,19 +277,26 @@ const us = (s: number) => `${((s * 1e6) / GROUPS).toFixed(0)} µs`;
 console.log(
   `\nScan bookkeeping, ${GROUPS.toLocaleString("en")} groups, prober answering from memory, concurrency ${settings.concurrency}, Node ${process.versions.node}, load average ${load0.toFixed(1)} → ${(loadavg()[0] as number).toFixed(1)}\n`,
 );
+const minus = (a: number, b: number) => `${f(a - b)} s (${us(a - b)})`;
 console.log(
-  "| database | scan | wall | per group | CPU | bookkeeping (wall − peer) | checks | transitions | RSS at start | RSS peak |",
+  "| database | scan | wall | per group | CPU | bookkeeping: wall − peer | CPU − peer's | checks | transitions | RSS at start | RSS peak |",
 );
-console.log("| --- | --- | --: | --: | --: | --: | --: | --: | --: | --: |");
+console.log("| --- | --- | --: | --: | --: | --: | --: | --: | --: | --: | --: |");
 for (const r of results) {
   for (const [i, x] of r.scans.entries()) {
-    const which = SCANS[i];
     console.log(
-      `| ${r.label} | ${which} | ${f(x.wallS)} s | ${us(x.wallS)} | ${f(x.cpuS)} s | ${peer ? `${f(x.wallS - peer.wallS)} s (${us(x.wallS - peer.wallS)})` : "–"} | ${x.checked} | ${x.transitions} | ${f(x.rssStartMiB)} MiB | ${f(x.rssPeakMiB)} MiB |`,
+      `| ${r.label} | ${SCANS[i]} | ${f(x.wallS)} s | ${us(x.wallS)} | ${f(x.cpuS)} s | ${peer ? minus(x.wallS, peer.wallS) : "–"} | ${peer ? minus(x.cpuS, peer.cpuS) : "–"} | ${x.checked} | ${x.transitions} | ${f(x.rssStartMiB)} MiB | ${f(x.rssPeakMiB)} MiB |`,
     );
   }
 }
 if (peer)
   console.log(
-    `| peer: judge only, no database | — | ${f(peer.wallS)} s | ${us(peer.wallS)} | ${f(peer.cpuS)} s | — | ${peer.checked} | — | ${f(peer.rssStartMiB)} MiB | ${f(peer.rssPeakMiB)} MiB |`,
+    `| peer: judge only, no database | — | ${f(peer.wallS)} s | ${us(peer.wallS)} | ${f(peer.cpuS)} s | — | — | ${peer.checked} | — | ${f(peer.rssStartMiB)} MiB | ${f(peer.rssPeakMiB)} MiB |`,
   );
+if (values.live) {
+  console.log("\nLive heap after a full GC, at each tenth of the probes (MiB):");
+  for (const r of results)
+    for (const [i, x] of r.scans.entries())
+      console.log(`- ${r.label} ${SCANS[i]}: max ${x.liveMaxMiB} — ${x.liveMiB?.join(" ")}`);
+  if (peer) console.log(`- peer: max ${peer.liveMaxMiB} — ${peer.liveMiB?.join(" ")}`);
+}
