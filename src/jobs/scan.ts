@@ -454,7 +454,6 @@ export async function scanGroups(deps: ScanDeps, req: ScanRequest = {}): Promise
   let checked = 0;
   let deferred = 0;
   const checkedGroups: CheckedGroup[] = [];
-  const finalStatuses: Status[] = [];
   const transitions: { id: string; name: string; transition: Exclude<Transition, null> }[] = [];
   let transitionCount = 0;
 
@@ -495,10 +494,7 @@ export async function scanGroups(deps: ScanDeps, req: ScanRequest = {}): Promise
       transitionCount++;
       if (transitions.length < LISTED_TRANSITIONS) transitions.push({ id: g.id, name: g.name, transition });
     }
-    if (chosen) {
-      checkedGroups.push({ id: g.id, name: g.name, status: w.after.status, verdict, transition });
-      finalStatuses.push(w.after.status);
-    }
+    if (chosen) checkedGroups.push({ id: g.id, name: g.name, status: w.after.status, verdict, transition });
     try {
       req.onProgress?.({
         done: completed,
@@ -678,11 +674,11 @@ export async function scanGroups(deps: ScanDeps, req: ScanRequest = {}): Promise
     notBefore: 0,
   });
   const pageRows = deps.sizes?.pageRows ?? PAGE_ROWS;
-  let after: string | null = null;
+  let lastId: string | null = null;
   const feed: Feed = async () => {
     if (chosen) return { tasks: chosen.map(taskOf), more: false };
-    const page = await scanPage(db, { scanId, after, limit: pageRows });
-    after = page.at(-1)?.id ?? after;
+    const page = await scanPage(db, { scanId, after: lastId, limit: pageRows });
+    lastId = page.at(-1)?.id ?? lastId;
     return { tasks: page.map(taskOf), more: page.length === pageRows };
   };
   const queue = new HostQueues(pacer, hostTotals);
@@ -731,10 +727,10 @@ export async function scanGroups(deps: ScanDeps, req: ScanRequest = {}): Promise
   if (scanId !== null) await finishScan(db, scanId, "done", isoNow(clock), null);
 
   let counts: Record<Status, number> = { alive: 0, dormant: 0, dead: 0, unknown: 0 };
-  if (chosen) for (const s of finalStatuses) counts[s]++;
+  if (chosen) for (const g of checkedGroups) counts[g.status]++;
   else counts = await listedCounts(db);
-  const after_ = pacer?.stats();
-  const requests = before && after_ ? after_.requests - before.requests : prober.misses;
+  const after = pacer?.stats();
+  const requests = before && after ? after.requests - before.requests : prober.misses;
   return {
     kind: "done",
     scanId,
@@ -749,10 +745,10 @@ export async function scanGroups(deps: ScanDeps, req: ScanRequest = {}): Promise
     figures: {
       requests,
       requestsPerGroup: checked ? Math.round((100 * requests) / checked) / 100 : 0,
-      rateLimited: before && after_ ? after_.rateLimited - before.rateLimited : 0,
+      rateLimited: before && after ? after.rateLimited - before.rateLimited : 0,
       deferred,
       reused: prober.hits,
-      peakPerHostPerSecond: after_?.peakPerSecond ?? 0,
+      peakPerHostPerSecond: after?.peakPerSecond ?? 0,
       wallMs: Math.round(performance.now() - wallStart),
     },
   };
