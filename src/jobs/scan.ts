@@ -893,7 +893,9 @@ class HostQueues {
       [task] = q.splice(index, 1);
       if (q.length === 0) this.byHost.delete(host);
       this.waiting--;
-      this.left.set(host, Math.max(0, (this.left.get(host) ?? 0) - 1));
+      const left = (this.left.get(host) ?? 0) - 1;
+      if (left > 0) this.left.set(host, left);
+      else this.left.delete(host); // most hosts have one group: the map shrinks as the scan goes
     });
     return task as Task;
   }
