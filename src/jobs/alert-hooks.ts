@@ -2,11 +2,11 @@ import { type StatusCounts, statusBoard, weeklyDigest } from "../alerts/format.j
 import { inScope } from "../alerts/scope.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/connect.js";
-import { listActiveGroups, type SyncApplied } from "../db/groups.js";
+import type { SyncApplied } from "../db/groups.js";
 import { guildsForDigest, guildsWithStatusBoard } from "../db/guild-settings.js";
 import { enqueueAlert } from "../db/outbox.js";
-import { type EventWithGroup, eventsSince, insertEvent } from "../db/scans.js";
-import type { GroupRow, GuildSettingsRow } from "../db/schema.js";
+import { type EventWithGroup, eventsSince, insertEvent, placedStatusPage } from "../db/scans.js";
+import type { GuildSettingsRow } from "../db/schema.js";
 import { afterSyncAlerts, onScanTransition } from "./alert-queue.js";
 import type { OnTransition } from "./scan.js";
 
@@ -27,10 +27,26 @@ export function wireAlerts(clock: Clock): {
   };
 }
 
-function countsFor(groups: GroupRow[], guild: GuildSettingsRow): StatusCounts {
-  const counts: StatusCounts = { alive: 0, dormant: 0, dead: 0, unknown: 0 };
-  for (const g of groups) if (inScope(guild, g)) counts[g.status]++;
-  return counts;
+const COUNT_PAGE_ROWS = 5_000;
+
+/** Each guild's counts by status over the groups its scope covers, reading the list a page at a time. */
+async function countsByGuild(
+  db: Db,
+  guilds: readonly GuildSettingsRow[],
+): Promise<Map<string, StatusCounts>> {
+  const counts = new Map<string, StatusCounts>(
+    guilds.map((g) => [g.guild_id, { alive: 0, dormant: 0, dead: 0, unknown: 0 }]),
+  );
+  let after: string | null = null;
+  for (;;) {
+    const page = await placedStatusPage(db, after, COUNT_PAGE_ROWS);
+    for (const guild of guilds) {
+      const c = counts.get(guild.guild_id) as StatusCounts;
+      for (const g of page) if (inScope(guild, g)) c[g.status]++;
+    }
+    if (page.length < COUNT_PAGE_ROWS) return counts;
+    after = page[page.length - 1]?.id ?? null;
+  }
 }
 
 const listed = (e: EventWithGroup) => ({
@@ -54,13 +70,13 @@ export async function queueDigests(db: Db, clock: Clock): Promise<number> {
   const now = clock.now();
   const guilds = await guildsForDigest(db);
   if (guilds.length === 0) return 0;
-  const groups = await listActiveGroups(db);
+  const counts = await countsByGuild(db, guilds);
   const events = await eventsSince(db, new Date(now.getTime() - 7 * 86_400_000).toISOString());
   let queued = 0;
   for (const g of guilds) {
     const mine = events.filter((e) => inScope(g, e));
     const message = weeklyDigest(
-      countsFor(groups, g),
+      counts.get(g.guild_id) as StatusCounts,
       {
         dead: mine.filter((e) => e.kind === "dead").map(listed),
         revived: mine.filter((e) => e.kind === "revived").map(listed),
@@ -88,7 +104,7 @@ export async function queueStatusBoards(db: Db, clock: Clock, scanLabel: string)
   const guilds = await guildsWithStatusBoard(db);
   if (guilds.length === 0) return 0;
   const now = clock.now();
-  const groups = await listActiveGroups(db);
+  const counts = await countsByGuild(db, guilds);
   const events = await eventsSince(db, new Date(now.getTime() - 86_400_000).toISOString());
   let queued = 0;
   for (const g of guilds) {
@@ -96,7 +112,7 @@ export async function queueStatusBoards(db: Db, clock: Clock, scanLabel: string)
     const changed = events
       .filter((e) => e.kind !== "new" && inScope(g, e))
       .map((e) => ({ ...listed(e), status: e.status, since: e.at }));
-    const message = statusBoard(countsFor(groups, g), changed, now.toISOString());
+    const message = statusBoard(counts.get(g.guild_id) as StatusCounts, changed, now.toISOString());
     if (
       await enqueueAlert(db, {
         key: `board:${g.guild_id}:${scanLabel}`,

@@ -1,15 +1,19 @@
 import { performance } from "node:perf_hooks";
 import { type Clock, isoNow } from "../clock.js";
 import type { Db } from "../db/connect.js";
-import { getGroupById, listActiveGroups, listChannels } from "../db/groups.js";
+import { countByStatus, getGroupById, listChannels } from "../db/groups.js";
 import { loadHostRates, type StoredHostRate, saveHostRates } from "../db/host-rates.js";
 import {
+  type CheckRecord,
   finishScan,
   type GroupStateWrite,
   hasAnyCheck,
-  insertEvent,
+  insertEvents,
+  type RecordedCheck,
   recentChecks,
-  recordCheck,
+  recordChecks,
+  type ScanGroup,
+  scanPage,
   startOrResumeScan,
 } from "../db/scans.js";
 import type { GroupRow, Status } from "../db/schema.js";
@@ -25,10 +29,12 @@ import {
 import type { ProbeRequestOptions, Prober } from "../liveness/probe.js";
 import type { ProbeResult } from "../liveness/probe-types.js";
 import { cachingProber } from "../liveness/response-cache.js";
+import { totalOf } from "../liveness/status.js";
 import { isWikiPage, readWikiGroupPage } from "../liveness/wiki-link.js";
 import type { Logger } from "../logger.js";
 import { showsActivity } from "../sources/channels.js";
 import type { ChannelKind } from "../sources/types.js";
+import { WriteBatches } from "./write-batches.js";
 
 export type { Prober };
 
@@ -82,14 +88,18 @@ export interface ScanDeps {
   onTransition?: OnTransition;
   /** Waits between a first check's soft-failure retries (tests pass one that moves a fake clock). */
   sleep?: (ms: number) => Promise<void>;
+  /** Groups read per page and checks written per transaction (defaults 500 and 250; tests make them small). */
+  sizes?: { pageRows?: number; writeRows?: number };
 }
 
+/** One group's check, reported once it is written (checks are written in batches). */
 export interface ScanProgress {
   done: number;
   total: number;
   /** The host the group's check started on, and how many groups of this scan each host has. */
   host: string;
   hostTotals: Readonly<Record<string, number>>;
+  /** The group as it was before this check. */
   group: GroupRow;
   verdict: Verdict;
   status: Status;
@@ -119,9 +129,13 @@ export type ScanOutcome =
       checked: number;
       skipped: number;
       total: number;
+      /** The listed groups by status after the scan (for chosen groups: theirs). */
       counts: Record<Status, number>;
+      /** The status changes, the first 200 of them: `transitionCount` says how many there were. */
       transitions: { id: string; name: string; transition: Exclude<Transition, null> }[];
-      groups: CheckedGroup[];
+      transitionCount: number;
+      /** Only for a check of chosen groups (`groupIds`): each one's fresh verdict. A scan of every group keeps no verdicts. */
+      groups?: CheckedGroup[];
       figures: ScanFigures;
     }
   | { kind: "offline"; message: string; canaries: { url: string; error: string | null }[] }
@@ -166,7 +180,8 @@ const SCAN_REQUESTS: ProbeRequestOptions = { retryTimeout: false, retryRateLimit
  * end) if it fails softly: those re-checks are its retries, so no request retries on its own.
  */
 const FIRST_JUDGEMENT_REQUESTS: ProbeRequestOptions = { ...SCAN_REQUESTS, retries: 0 };
-const isFirstJudgement = (g: GroupRow) => g.ever_alive === 0 && g.status !== "dead";
+const isFirstJudgement = (g: Pick<GroupRow, "ever_alive" | "status">) =>
+  g.ever_alive === 0 && g.status !== "dead";
 
 const stateOf = (g: GroupRow): LivenessState => ({
   status: g.status,
@@ -336,26 +351,47 @@ async function judgeSite(
   return { probe, verdict, ...(rateLimited && !settledByPage(verdict) && { rateLimited }) };
 }
 
+/** Groups read per page while the scan goes: the scheduler holds about one or two pages, not the list. */
+const PAGE_ROWS = 500;
+/** Groups read per page when counting each host's groups before the scan (nothing of them is kept). */
+const COUNT_PAGE_ROWS = 5_000;
+/** Checks per write transaction; a smaller batch is written once its oldest check waited WRITE_WAIT_MS. */
+const WRITE_ROWS = 250;
+const WRITE_WAIT_MS = 500;
+/** The outcome names at most this many status changes, and says how many there were. */
+const LISTED_TRANSITIONS = 200;
+
+/** A judged check waiting for its batch to be written. */
+interface PendingCheck extends CheckRecord {
+  group: ScanGroup;
+  host: string;
+  verdict: Verdict;
+  /** Set when its state is worked out, inside the write transaction. */
+  transition: Transition;
+}
+
 /**
  * Checks every listed group (or the chosen ones), judges each and folds the verdict into its
  * state with hysteresis. Never cries wolf: if the internet looks down from here, nothing changes.
+ * Streams: groups are read in pages as the scheduler needs them and written in batches, each in a
+ * short transaction (a status change commits with its event and alert rows), so its memory does not
+ * grow with the list; the outcome is a summary.
  */
 export async function scanGroups(deps: ScanDeps, req: ScanRequest = {}): Promise<ScanOutcome> {
   const { db, clock, logger, settings, pacer } = deps;
   const wallStart = performance.now();
   const before = pacer?.stats();
 
-  let groups: GroupRow[];
+  let chosen: ScanGroup[] | null = null;
   if (req.groupIds) {
-    groups = [];
+    chosen = [];
     for (const id of req.groupIds) {
       const g = await getGroupById(db, id);
-      if (g) groups.push(g);
+      if (g) chosen.push(g);
     }
-    if (groups.length === 0) return { kind: "not_found", message: "No such group." };
-  } else {
-    groups = await listActiveGroups(db);
+    if (chosen.length === 0) return { kind: "not_found", message: "No such group." };
   }
+  const listed = chosen ? chosen.length : totalOf(await listedCounts(db));
 
   if (pacer && !req.groupIds) {
     const since = new Date(clock.now().getTime() - RATE_MEMORY_MS).toISOString();
@@ -397,33 +433,111 @@ export async function scanGroups(deps: ScanDeps, req: ScanRequest = {}): Promise
   const now0 = isoNow(clock);
   let scanId: number | null = null;
   let resumed = false;
-  let done = new Set<string>();
+  let skipped = 0;
   const firstScan = !(await hasAnyCheck(db));
   if (!req.groupIds) {
     const s = await startOrResumeScan(
       db,
       now0,
       new Date(clock.now().getTime() - RESUME_WINDOW_MS).toISOString(),
-      groups.length,
+      listed,
     );
     scanId = s.scanId;
     resumed = s.resumed;
-    done = s.done;
-    if (resumed) logger.info({ scanId, already: done.size }, "resuming an interrupted scan");
+    skipped = s.checked;
+    if (resumed) logger.info({ scanId, already: skipped }, "resuming an interrupted scan");
   }
-  const todo = groups.filter((g) => !done.has(g.id));
-  const total = groups.length;
-  let completed = done.size;
+  // The scheduler needs each host's number of groups up front (the busiest goes first), not the groups.
+  const hostTotals = chosen ? countHosts(chosen) : await countHostsToCheck(db, scanId);
+  const total = listed;
+  let completed = skipped;
+  let checked = 0;
   let deferred = 0;
-  const results: CheckedGroup[] = [];
+  const checkedGroups: CheckedGroup[] = [];
   const transitions: { id: string; name: string; transition: Exclude<Transition, null> }[] = [];
-  const hostTotals: Record<string, number> = {};
-  for (const g of todo) hostTotals[hostKey(g.url)] = (hostTotals[hostKey(g.url)] ?? 0) + 1;
+  let transitionCount = 0;
 
   const hold = settings.firstCheckSoftHoldMs ?? DEFAULT_SOFT_HOLD_MS;
   const sleep = deps.sleep ?? realSleep;
-  const softRetries: Promise<void>[] = [];
+  const softRetries = new Set<Promise<void>>();
   const windowMs = (settings.scanWindowHours ?? 6) * 3_600_000;
+
+  /** In the write transaction, after the batch's checks and states: events, then the alert hooks. */
+  const afterWrite = async (trx: Db, written: RecordedCheck<PendingCheck>[]) => {
+    const changed = written.filter((w) => w.item.transition !== null);
+    await insertEvents(
+      trx,
+      changed.map(({ item }) => ({
+        groupId: item.group.id,
+        kind: item.transition as Exclude<Transition, null>,
+        at: item.check.checkedAt,
+        detail: { reason: item.verdict.reason },
+      })),
+    );
+    for (const { item, before } of changed) {
+      const transition = item.transition as Exclude<Transition, null>;
+      await deps.onTransition?.(trx, {
+        group: before,
+        transition,
+        verdict: item.verdict,
+        at: item.check.checkedAt,
+        firstScan,
+      });
+    }
+  };
+
+  const written = (w: RecordedCheck<PendingCheck>) => {
+    const { group: g, verdict, transition } = w.item;
+    completed++;
+    checked++;
+    if (transition) {
+      transitionCount++;
+      if (transitions.length < LISTED_TRANSITIONS) transitions.push({ id: g.id, name: g.name, transition });
+    }
+    if (chosen) checkedGroups.push({ id: g.id, name: g.name, status: w.after.status, verdict, transition });
+    try {
+      req.onProgress?.({
+        done: completed,
+        total,
+        host: w.item.host,
+        hostTotals,
+        group: w.before,
+        verdict,
+        status: w.after.status,
+      });
+    } catch (err) {
+      logger.warn({ err }, "the scan's progress report failed");
+    }
+  };
+
+  const lost = (err: unknown, group: string | undefined) =>
+    logger.error({ err, group }, "check failed unexpectedly; the group keeps its status");
+  const writeBatch = async (batch: PendingCheck[]) => {
+    for (const part of onePerGroup(batch)) {
+      try {
+        for (const w of await recordChecks(db, part, afterWrite)) written(w);
+        continue;
+      } catch (err) {
+        if (part.length === 1) {
+          lost(err, part[0]?.group.id);
+          continue;
+        }
+        logger.warn({ err, checks: part.length }, "a batch of checks could not be written; one by one now");
+      }
+      // One check that can't be written (or whose alert hook fails) costs its own group only.
+      for (const one of part) {
+        try {
+          for (const w of await recordChecks(db, [one], afterWrite)) written(w);
+        } catch (err) {
+          lost(err, one.group.id);
+        }
+      }
+    }
+  };
+  const writes = new WriteBatches(writeBatch, {
+    rows: deps.sizes?.writeRows ?? WRITE_ROWS,
+    waitMs: WRITE_WAIT_MS,
+  });
 
   /**
    * A group never judged before that fails softly (5xx, refused, reset) is checked again later in
@@ -433,13 +547,13 @@ export async function scanGroups(deps: ScanDeps, req: ScanRequest = {}): Promise
    */
   // Channels are read only when the website is dead: the request goes out at once, while the
   // scheduler still knows the host can take it.
-  const withChannels = (g: GroupRow) => ({
+  const withChannels = (g: ScanGroup) => ({
     url: g.url,
     name: g.name,
     channels: () => listChannels(db, g.id),
   });
 
-  const retryLater = (g: GroupRow, firstAt: number, first: Judged) => {
+  const retryLater = (g: ScanGroup, firstAt: number, first: Judged) => {
     const task = (async () => {
       let last = first;
       for (const due of [firstAt + hold / 2, firstAt + hold]) {
@@ -455,11 +569,13 @@ export async function scanGroups(deps: ScanDeps, req: ScanRequest = {}): Promise
           break;
       }
       await checkOne(g, last, { firstAt });
-    })().catch((err) => logger.error({ err, group: g.id }, "retry failed unexpectedly"));
-    softRetries.push(task);
+    })()
+      .catch((err) => logger.error({ err, group: g.id }, "retry failed unexpectedly"))
+      .finally(() => softRetries.delete(task));
+    softRetries.add(task);
   };
 
-  const checkOne = async (g: GroupRow, judged: Judged, retry?: { firstAt: number }) => {
+  const checkOne = async (g: ScanGroup, judged: Judged, retry?: { firstAt: number }) => {
     const { probe, verdict } = judged;
     if (
       verdict.status === "dead" &&
@@ -486,10 +602,13 @@ export async function scanGroups(deps: ScanDeps, req: ScanRequest = {}): Promise
       }
     }
     const at = isoNow(clock);
-    let transition: Transition = null;
-    const written = await recordCheck(
-      db,
-      {
+    // What the check row needs, without the page's body: the batch holds no more than that.
+    const pending: PendingCheck = {
+      group: g,
+      host: hostKey(g.url),
+      verdict,
+      transition: null,
+      check: {
         groupId: g.id,
         scanId,
         checkedAt: at,
@@ -501,9 +620,9 @@ export async function scanGroups(deps: ScanDeps, req: ScanRequest = {}): Promise
         timings: { ...probe.timings, attempts: probe.attempts },
         evidence: verdict.evidence,
       },
-      (current): GroupStateWrite => {
+      state(current): GroupStateWrite {
         const step = applyVerdict(stateOf(current), { ...verdict, heldMs }, at, settings, { countFailure });
-        transition = step.transition;
+        pending.transition = step.transition;
         const s = step.state;
         return {
           status: s.status,
@@ -517,25 +636,8 @@ export async function scanGroups(deps: ScanDeps, req: ScanRequest = {}): Promise
           next_event_at: verdict.nextEventAt ?? (verdict.status === "alive" ? null : current.next_event_at),
         };
       },
-      async (trx, before) => {
-        if (!transition) return;
-        await insertEvent(trx, { groupId: g.id, kind: transition, at, detail: { reason: verdict.reason } });
-        await deps.onTransition?.(trx, { group: before, transition, verdict, at, firstScan });
-      },
-    );
-    if (!written) return;
-    completed++;
-    results.push({ id: g.id, name: g.name, status: written.after.status, verdict, transition });
-    if (transition) transitions.push({ id: g.id, name: g.name, transition });
-    req.onProgress?.({
-      done: completed,
-      total,
-      host: hostKey(g.url),
-      hostTotals,
-      group: g,
-      verdict,
-      status: written.after.status,
-    });
+    };
+    await writes.add(pending);
   };
 
   /** One try at a group: a 429 or a first timeout puts it back in its host's queue for later. */
@@ -564,19 +666,41 @@ export async function scanGroups(deps: ScanDeps, req: ScanRequest = {}): Promise
     await checkOne(task.group, judged);
   };
 
-  const queue = new HostQueues(pacer);
-  for (const g of todo)
-    queue.put({ group: g, host: hostKey(g.url), rateLimited: 0, timedOut: false, notBefore: 0 });
-  await queue.drain({
-    slots: Math.max(1, settings.concurrency),
-    lingerMs: LINGER_MS,
-    stop: () => offline || !!req.signal?.aborted,
-    run: (task) =>
-      attempt(task).catch((err) =>
-        logger.error({ err, group: task.group.id }, "check failed unexpectedly; the group keeps its status"),
-      ),
+  const taskOf = (g: ScanGroup): Task => ({
+    group: g,
+    host: hostKey(g.url),
+    rateLimited: 0,
+    timedOut: false,
+    notBefore: 0,
   });
-  while (softRetries.length > 0) await Promise.all(softRetries.splice(0));
+  const pageRows = deps.sizes?.pageRows ?? PAGE_ROWS;
+  let lastId: string | null = null;
+  const feed: Feed = async () => {
+    if (chosen) return { tasks: chosen.map(taskOf), more: false };
+    const page = await scanPage(db, { scanId, after: lastId, limit: pageRows });
+    lastId = page.at(-1)?.id ?? lastId;
+    return { tasks: page.map(taskOf), more: page.length === pageRows };
+  };
+  const queue = new HostQueues(pacer, hostTotals);
+  try {
+    await queue.drain({
+      slots: Math.max(1, settings.concurrency),
+      lingerMs: LINGER_MS,
+      feed,
+      lowWater: pageRows,
+      stop: () => offline || !!req.signal?.aborted,
+      run: (task) =>
+        attempt(task).catch((err) =>
+          logger.error(
+            { err, group: task.group.id },
+            "check failed unexpectedly; the group keeps its status",
+          ),
+        ),
+    });
+    while (softRetries.size > 0) await Promise.all([...softRetries]);
+  } finally {
+    await writes.close();
+  }
 
   if (pacer && !req.groupIds) {
     await saveHostRates(db, pacer.rates(), isoNow(clock)).catch((err) =>
@@ -602,26 +726,25 @@ export async function scanGroups(deps: ScanDeps, req: ScanRequest = {}): Promise
   }
   if (scanId !== null) await finishScan(db, scanId, "done", isoNow(clock), null);
 
-  const counts: Record<Status, number> = { alive: 0, dormant: 0, dead: 0, unknown: 0 };
-  const final = req.groupIds
-    ? results.map((r) => r.status)
-    : (await listActiveGroups(db)).map((g) => g.status);
-  for (const s of final) counts[s]++;
+  let counts: Record<Status, number> = { alive: 0, dormant: 0, dead: 0, unknown: 0 };
+  if (chosen) for (const g of checkedGroups) counts[g.status]++;
+  else counts = await listedCounts(db);
   const after = pacer?.stats();
   const requests = before && after ? after.requests - before.requests : prober.misses;
   return {
     kind: "done",
     scanId,
     resumed,
-    checked: results.length,
-    skipped: done.size,
+    checked,
+    skipped,
     total,
     counts,
     transitions,
-    groups: results,
+    transitionCount,
+    ...(chosen && { groups: checkedGroups }),
     figures: {
       requests,
-      requestsPerGroup: results.length ? Math.round((100 * requests) / results.length) / 100 : 0,
+      requestsPerGroup: checked ? Math.round((100 * requests) / checked) / 100 : 0,
       rateLimited: before && after ? after.rateLimited - before.rateLimited : 0,
       deferred,
       reused: prober.hits,
@@ -629,6 +752,50 @@ export async function scanGroups(deps: ScanDeps, req: ScanRequest = {}): Promise
       wallMs: Math.round(performance.now() - wallStart),
     },
   };
+}
+
+/** How many listed groups have each status (one GROUP BY). */
+async function listedCounts(db: Db): Promise<Record<Status, number>> {
+  const counts: Record<Status, number> = { alive: 0, dormant: 0, dead: 0, unknown: 0 };
+  for (const r of await countByStatus(db)) counts[r.status] += r.count;
+  return counts;
+}
+
+/**
+ * Each host's number of groups still to check, read page by page (ids and addresses, nothing kept but
+ * the counts). Counted here rather than by a GROUP BY: the host is what the URL parser says it is, the
+ * same key the HTTP client's limiter uses, which SQL can't work out alike on both databases.
+ */
+async function countHostsToCheck(db: Db, scanId: number | null): Promise<Record<string, number>> {
+  const totals: Record<string, number> = Object.create(null);
+  let after: string | null = null;
+  for (;;) {
+    const page = await scanPage(db, { scanId, after, limit: COUNT_PAGE_ROWS });
+    for (const g of page) totals[hostKey(g.url)] = (totals[hostKey(g.url)] ?? 0) + 1;
+    if (page.length < COUNT_PAGE_ROWS) return totals;
+    after = (page.at(-1) as ScanGroup).id;
+  }
+}
+
+function countHosts(groups: readonly ScanGroup[]): Record<string, number> {
+  const totals: Record<string, number> = Object.create(null);
+  for (const g of groups) totals[hostKey(g.url)] = (totals[hostKey(g.url)] ?? 0) + 1;
+  return totals;
+}
+
+/** A batch split where a group comes again (recordChecks takes one check per group at a time). */
+function onePerGroup(batch: PendingCheck[]): PendingCheck[][] {
+  const parts: PendingCheck[][] = [[]];
+  let seen = new Set<string>();
+  for (const p of batch) {
+    if (seen.has(p.group.id)) {
+      parts.push([]);
+      seen = new Set();
+    }
+    seen.add(p.group.id);
+    (parts.at(-1) as PendingCheck[]).push(p);
+  }
+  return parts.filter((p) => p.length > 0);
 }
 
 /** The host a group's check starts on: its scheduling key. */
@@ -641,7 +808,7 @@ function hostKey(url: string): string {
 }
 
 interface Task {
-  group: GroupRow;
+  group: ScanGroup;
   host: string;
   /** 429s this group has met in this scan. */
   rateLimited: number;
@@ -651,10 +818,17 @@ interface Task {
   notBefore: number;
 }
 
+/** The next page of groups to check, and whether there may be more. */
+type Feed = () => Promise<{ tasks: Task[]; more: boolean }>;
+
 interface DrainOptions {
   /** Checks at work at once; a check waiting on a slow host longer than `lingerMs` stops counting. */
   slots: number;
   lingerMs: number;
+  /** Where the groups come from, a page at a time. */
+  feed: Feed;
+  /** Another page is read when fewer than this many groups wait (or when none of them can start). */
+  lowWater: number;
   stop: () => boolean;
   run: (task: Task) => Promise<void>;
 }
@@ -663,15 +837,46 @@ interface DrainOptions {
  * The scan's scheduler: one queue per host, and a check starts only when its host can take a
  * request now, so no worker waits in a host's line while other hosts could go (no head-of-line
  * blocking). Among the hosts that can go, the one with the most groups left goes first: the
- * busiest host sets the scan's length, so it starts at once and never idles.
+ * busiest host sets the scan's length, so it starts at once and never idles. Groups come in pages:
+ * the next is read when few wait or none of those waiting can start, and "most groups left" counts
+ * those not read yet too (the counts come up front).
  */
 class HostQueues {
+  /** Hosts with groups waiting in memory (no empty queues). */
   private readonly byHost = new Map<string, Task[]>();
+  /** Per host: groups not started yet, waiting here or not read yet. */
+  private readonly left: Map<string, number>;
+  /**
+   * The hosts with groups waiting, by their number left, and those numbers, largest first: picking
+   * the busiest host that can go looks at the busiest hosts only, not at every host waiting.
+   */
+  private readonly ranked = new Map<number, Set<string>>();
+  private ranks: number[] = [];
+  private waiting = 0;
   private wake: (() => void) | null = null;
 
-  constructor(private readonly pacer: HostPacer | undefined) {}
+  constructor(
+    private readonly pacer: HostPacer | undefined,
+    hostTotals: Readonly<Record<string, number>>,
+  ) {
+    this.left = new Map(Object.entries(hostTotals));
+  }
 
+  /** A group asked again later (a 429, a timeout): it counts as left again. */
   put(task: Task, front = false): void {
+    this.update(task.host, () => {
+      this.left.set(task.host, (this.left.get(task.host) ?? 0) + 1);
+      this.push(task, front);
+    });
+    this.wake?.();
+  }
+
+  /** A group read from the database (already counted in the host's total). */
+  private enqueue(task: Task): void {
+    this.update(task.host, () => this.push(task, false));
+  }
+
+  private push(task: Task, front: boolean): void {
     let q = this.byHost.get(task.host);
     if (!q) {
       q = [];
@@ -679,7 +884,70 @@ class HostQueues {
     }
     if (front) q.unshift(task);
     else q.push(task);
-    this.wake?.();
+    this.waiting++;
+  }
+
+  private take(host: string, q: Task[], index: number): Task {
+    let task: Task | undefined;
+    this.update(host, () => {
+      [task] = q.splice(index, 1);
+      if (q.length === 0) this.byHost.delete(host);
+      this.waiting--;
+      const left = (this.left.get(host) ?? 0) - 1;
+      if (left > 0) this.left.set(host, left);
+      else this.left.delete(host); // most hosts have one group: the map shrinks as the scan goes
+    });
+    return task as Task;
+  }
+
+  /** Applies `change` to a host's queue or count and files the host again under its number left. */
+  private update(host: string, change: () => void): void {
+    if (this.byHost.has(host)) this.unrank(host, this.left.get(host) ?? 0);
+    change();
+    if (this.byHost.has(host)) this.rank(host, this.left.get(host) ?? 0);
+  }
+
+  private rank(host: string, left: number): void {
+    let hosts = this.ranked.get(left);
+    if (!hosts) {
+      hosts = new Set();
+      this.ranked.set(left, hosts);
+      const at = this.ranks.findIndex((r) => r < left);
+      this.ranks.splice(at < 0 ? this.ranks.length : at, 0, left);
+    }
+    hosts.add(host);
+  }
+
+  private unrank(host: string, left: number): void {
+    const hosts = this.ranked.get(left);
+    if (!hosts?.delete(host) || hosts.size > 0) return;
+    this.ranked.delete(left);
+    this.ranks.splice(this.ranks.indexOf(left), 1);
+  }
+
+  /**
+   * The busiest host's next group that can start now, or null; `wakeIn` learns when one that must
+   * wait could go (complete when null is returned: every waiting host was looked at).
+   */
+  private pick(now: number, wake: { in: number }): { host: string; queue: Task[]; index: number } | null {
+    for (const left of this.ranks) {
+      for (const host of this.ranked.get(left) ?? []) {
+        const q = this.byHost.get(host) as Task[];
+        const index = q.findIndex((t) => t.notBefore <= now);
+        if (index < 0) {
+          wake.in = Math.min(wake.in, Math.min(...q.map((t) => t.notBefore)) - now);
+          continue;
+        }
+        const ready = this.pacer ? this.pacer.readyIn(host) : 0;
+        if (ready === null) continue; // busy: the pacer tells us when it frees up
+        if (ready > 0) {
+          wake.in = Math.min(wake.in, ready);
+          continue;
+        }
+        return { host, queue: q, index };
+      }
+    }
+    return null;
   }
 
   async drain(o: DrainOptions): Promise<void> {
@@ -688,13 +956,20 @@ class HostQueues {
     // Slow checks stop counting after lingerMs, but the sockets they hold stay bounded.
     const maxRunning = o.slots * 4;
     let timer: NodeJS.Timeout | null = null;
-    let resolveIdle: () => void = () => {};
-    const idle = new Promise<void>((resolve) => {
-      resolveIdle = resolve;
+    let more = true;
+    let loading = false;
+    let failure: { err: unknown } | null = null;
+    let settle: { resolve: () => void; reject: (err: unknown) => void } = {
+      resolve: () => {},
+      reject: () => {},
+    };
+    const idle = new Promise<void>((resolve, reject) => {
+      settle = { resolve, reject };
     });
     let scheduled = false;
+    let finished = false;
     const schedule = () => {
-      if (scheduled) return;
+      if (scheduled || finished) return;
       scheduled = true;
       queueMicrotask(() => {
         scheduled = false;
@@ -703,6 +978,25 @@ class HostQueues {
     };
     this.wake = schedule;
     const unsubscribe = this.pacer?.subscribe(schedule);
+
+    const load = () => {
+      loading = true;
+      o.feed()
+        .then(
+          (page) => {
+            more = page.more;
+            for (const task of page.tasks) this.enqueue(task);
+          },
+          (err: unknown) => {
+            failure = { err };
+            more = false;
+          },
+        )
+        .finally(() => {
+          loading = false;
+          schedule();
+        });
+    };
 
     const start = (task: Task) => {
       working++;
@@ -724,43 +1018,33 @@ class HostQueues {
     const pump = () => {
       if (timer) clearTimeout(timer);
       timer = null;
-      const stopping = o.stop();
-      let wakeIn = Number.POSITIVE_INFINITY;
+      const stopping = o.stop() || failure !== null;
+      const wake = { in: Number.POSITIVE_INFINITY };
       while (!stopping && working < o.slots && running < maxRunning) {
-        const now = performance.now();
-        let best: { task: Task; queue: Task[]; index: number } | null = null;
-        for (const q of this.byHost.values()) {
-          if (q.length === 0) continue;
-          const index = q.findIndex((t) => t.notBefore <= now);
-          if (index < 0) {
-            wakeIn = Math.min(wakeIn, Math.min(...q.map((t) => t.notBefore)) - now);
-            continue;
-          }
-          if (best && q.length <= best.queue.length) continue;
-          const task = q[index] as Task;
-          const ready = this.pacer ? this.pacer.readyIn(task.host) : 0;
-          if (ready === null) continue; // busy: the pacer tells us when it frees up
-          if (ready > 0) {
-            wakeIn = Math.min(wakeIn, ready);
-            continue;
-          }
-          best = { task, queue: q, index };
-        }
+        const best = this.pick(performance.now(), wake);
         if (!best) break;
-        best.queue.splice(best.index, 1);
-        start(best.task);
+        start(this.take(best.host, best.queue, best.index));
       }
-      const left = stopping ? 0 : [...this.byHost.values()].reduce((n, q) => n + q.length, 0);
-      if (left === 0 && running === 0) {
+      // Nothing waiting could start although a worker is free: read on, other hosts may go now.
+      const stuck = working < o.slots && running < maxRunning;
+      if (!stopping && more && !loading && (this.waiting < o.lowWater || stuck)) load();
+      const over = stopping || (!more && !loading);
+      if ((stopping || this.waiting === 0) && over && running === 0) {
+        finished = true;
         unsubscribe?.();
         this.wake = null;
-        resolveIdle();
+        if (failure) settle.reject(failure.err);
+        else settle.resolve();
         return;
       }
-      if (left > 0 && Number.isFinite(wakeIn)) timer = setTimeout(pump, Math.max(1, Math.ceil(wakeIn)));
+      if (!stopping && this.waiting > 0 && Number.isFinite(wake.in))
+        timer = setTimeout(pump, Math.max(1, Math.ceil(wake.in)));
     };
     pump();
-    await idle;
-    if (timer) clearTimeout(timer);
+    try {
+      await idle;
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
   }
 }

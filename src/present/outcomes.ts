@@ -31,13 +31,14 @@ export function scanSummary(outcome: ScanOutcome | Busy, w: Words, maxChanges = 
       ];
       if (outcome.resumed)
         lines.push(`Resumed an interrupted scan: ${outcome.skipped} groups were already checked.`);
-      for (const t of outcome.transitions.slice(0, maxChanges)) {
+      const named = outcome.transitions.slice(0, maxChanges);
+      for (const t of named) {
         lines.push(
           t.transition === "dead" ? `🔴 ${w.text(t.name)} is now dead.` : `🟢 ${w.text(t.name)} is back.`,
         );
       }
-      if (outcome.transitions.length > maxChanges)
-        lines.push(`…and ${outcome.transitions.length - maxChanges} more changes.`);
+      if (outcome.transitionCount > named.length)
+        lines.push(`…and ${outcome.transitionCount - named.length} more changes.`);
       lines.push(scanFigures(outcome.figures));
       return lines.join("\n");
     }
@@ -60,7 +61,7 @@ export function scanFigures(f: ScanFigures): string {
 export function checkedOne(outcome: ScanOutcome | Busy, w: Words): string {
   if (outcome.kind === "busy") return "That group is being checked right now. Try again in a minute.";
   if (outcome.kind !== "done") return scanSummary(outcome, w);
-  const r = outcome.groups[0];
+  const r = outcome.groups?.[0];
   if (!r) return "I couldn't check that group. Try again in a minute.";
   return `Checked just now: ${STATUS_EMOJI[r.verdict.status]} ${w.text(r.name)} is ${r.verdict.status}. ${reasonText(r.verdict.reason)}`;
 }

@@ -256,9 +256,12 @@ describe("scanGroups", () => {
   it("a first check's soft failure is death only when it held through 20 s of retries", async () => {
     const { db } = await tempDb();
     const clock = new FakeClock();
-    const [restarting, down] = await seedGroups(db, [
-      { name: "Restarting", url: web.url("restarting.test", "/") },
+    // Down is checked first (a scan reads groups in id order): both groups' retries wait on one fake clock
+    // that every sleep moves at once, so each sees the other's waits too; checked second, Restarting
+    // still gets its retry inside the hold, as when scans went in name order.
+    const [down, restarting] = await seedGroups(db, [
       { name: "Down", url: web.url("down.test", "/") },
+      { name: "Restarting", url: web.url("restarting.test", "/") },
     ]);
     state.restartingHits = 0;
     state.restartingFailures = 2; // the probe's own retry sees a 503 too; the scan's later retry sees it up

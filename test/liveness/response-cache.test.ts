@@ -66,6 +66,28 @@ describe("cachingProber", () => {
     expect(asked).toHaveLength(4);
   });
 
+  it("keeps the most recently used answers only, within its entry and body limits", async () => {
+    const big = "x".repeat(10_000);
+    const { prober, asked } = table({
+      "https://a.test/": { status: 200, body: "a" },
+      "https://b.test/": { status: 200, body: "b" },
+      "https://c.test/": { status: 200, body: "c" },
+      "https://big.test/": { status: 200, body: big },
+    });
+    const cached = cachingProber(prober, { maxEntries: 2, maxBodyChars: 8_000 });
+    await cached.probe("https://a.test/");
+    await cached.probe("https://b.test/");
+    await cached.probe("https://a.test/"); // a hit: a is now the most recently used
+    await cached.probe("https://c.test/"); // b, the oldest, makes room
+    await cached.probe("https://a.test/");
+    await cached.probe("https://b.test/");
+    expect(asked).toEqual(["https://a.test/", "https://b.test/", "https://c.test/", "https://b.test/"]);
+    // A body over the limit is not kept at all.
+    await cached.probe("https://big.test/");
+    await cached.probe("https://big.test/");
+    expect(asked.filter((u) => u === "https://big.test/")).toHaveLength(2);
+  });
+
   it("a calendar and a page at one address are different answers", () => {
     expect(responseKey("https://a.test/x", "text/calendar")).not.toBe(responseKey("https://a.test/x"));
     expect(responseKey("https://www.meetup.com/PyKonik/")).toBe(
