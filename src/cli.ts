@@ -117,6 +117,12 @@ function isMain(): boolean {
 }
 
 if (isMain()) {
+  // `poick list --json | head`: the reader left; stop quietly, as other command-line tools do.
+  for (const stream of [process.stdout, process.stderr])
+    stream.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+      throw err;
+    });
   process.exitCode = await runCli(process.argv.slice(2), {
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),
