@@ -121,8 +121,6 @@ export async function syncGroups(deps: SyncDeps, req: SyncRequest): Promise<Sync
 
   await ensureGazetteer(db);
   const { upserts, placed } = await placeGroups(db, listed);
-  // A big listing's reading (outline strings, place hints) is not needed while writing: let it go.
-  listed.length = 0;
   const now = isoNow(deps.clock);
 
   const applied = await applySync(
@@ -163,31 +161,51 @@ export async function syncGroups(deps: SyncDeps, req: SyncRequest): Promise<Sync
   };
 }
 
-/** Each listed group placed on the map (the look-ups remembered for the whole listing), as database rows. */
+/**
+ * Each listed group placed on the map, as database rows. Look-ups are remembered for the whole listing, by the
+ * headings and city text alone when those were enough (the place hints are then never read), else with the hints.
+ * Takes the groups over: each is let go once it is a row, so the reading and the rows never all live at once.
+ */
 async function placeGroups(
   db: Db,
-  listed: readonly ListedGroup[],
+  listed: ListedGroup[],
 ): Promise<{ upserts: SyncUpsert[]; placed: number }> {
   const lookup = memoLookup(dbCityLookup(db));
   const fixes = new Map<string, GeoFix>();
+  const hinted = new Set<string>();
   const upserts: SyncUpsert[] = [];
   const seen = new Set<string>();
   let placed = 0;
-  for (const g of listed) {
-    const normalized = normalizeUrl(stripCredentials(g.url));
+  listed.reverse();
+  for (let g = listed.pop(); g; g = listed.pop()) {
+    const url = stripCredentials(g.url);
+    const normalized = normalizeUrl(url);
     if (seen.has(normalized)) continue;
     seen.add(normalized);
-    const where = `${g.city}|${g.region}|${g.country}|${g.continent}|${(g.placeHints ?? []).join("/")}`;
-    let fix = fixes.get(where);
+    const where = `${g.city}|${g.region}|${g.country}|${g.continent}`;
+    const withHints = (h: ListedGroup) => `${where}|${(h.placeHints ?? []).join("/")}`;
+    let fix = fixes.get(hinted.has(where) ? withHints(g) : where);
     if (!fix) {
-      fix = await locateGroup(lookup, g);
-      fixes.set(where, fix);
+      const group = g;
+      let asked = false;
+      fix = await locateGroup(lookup, {
+        city: g.city,
+        region: g.region,
+        country: g.country,
+        continent: g.continent,
+        get placeHints() {
+          asked = true;
+          return group.placeHints;
+        },
+      });
+      if (asked) hinted.add(where);
+      fixes.set(asked ? withHints(g) : where, fix);
     }
     if (fix.level === "city") placed++;
     upserts.push({
       id: groupId(g.name, normalized),
       name: g.name,
-      url: stripCredentials(g.url),
+      url,
       normalized_url: normalized,
       description: g.description,
       continent: g.continent,
