@@ -1,15 +1,21 @@
 import { inBatches } from "./batches.js";
 import { type Db, writeTransaction } from "./connect.js";
-import type {
-  GroupChannelRow,
-  GroupRow,
-  ListingSnapshotsTable,
-  NewGroup,
-  NewGroupChannel,
-  Status,
-} from "./schema.js";
+import type { GroupChannelRow, GroupRow, ListingSnapshotsTable, NewGroupChannel, Status } from "./schema.js";
 import { groupSearchKey, searchText } from "./search-key.js";
 import { nearestGroup } from "./spatial.js";
+import {
+  deleteChannelsOf,
+  insertChannels,
+  insertGroups,
+  LISTING_COLUMNS,
+  type ListingColumn,
+  listingFieldsOf,
+  markGroupsRemoved,
+  moveGroupAddressesAside,
+  type NewGroupColumn,
+  touchGroups,
+  updateListedGroups,
+} from "./sync-writes.js";
 
 export async function getSource(db: Db, id: string) {
   return db.selectFrom("sources").selectAll().where("id", "=", id).executeTakeFirst();
@@ -98,12 +104,8 @@ export type SyncUpsert = Pick<
   channels?: SyncChannel[];
 };
 
-/**
- * A new group's row, written out field by field. V8 keeps 100,000 such literals in one compact shape; a
- * spread (`{ ...row }`) of rows whose fields vary in type (a null here, a number there) gave each row a hidden
- * class of its own, and Object.assign a dictionary: 60–80 MB more at 100,000 groups.
- */
-function newGroupRow(u: SyncUpsert, sourceId: string, now: string): NewGroup {
+/** A new group's row: its listing fields as given (missing ones null), found by search, seen now. */
+function newGroupRow(u: SyncUpsert, sourceId: string, now: string): Record<NewGroupColumn, unknown> {
   return {
     id: u.id,
     name: u.name,
@@ -163,7 +165,8 @@ const nameKey = (name: string) => searchText(name);
 /**
  * Which existing group each listed group is. Exact address first; then, for the rest, the same address among
  * either side's channels, then the same name: a page that changed format (MoinMoin → Markdown) or a group whose
- * primary link moved from its website to its Meetup keeps its id, verdict and history.
+ * primary link moved from its website to its Meetup keeps its id, verdict and history. The maps for the later
+ * steps are built only when a listed group is still unmatched (a re-sync of the same page matches all at once).
  */
 function matchExisting(
   upserts: readonly SyncUpsert[],
@@ -179,12 +182,11 @@ function matchExisting(
     claimed.add(id);
   };
   for (const u of upserts) claim(u, byUrl.get(u.normalized_url));
+  if (matched.size === upserts.length) return matched;
 
   const byChannel = new Map<string, string>();
   for (const c of existingChannels)
     if (!byChannel.has(c.normalized_url)) byChannel.set(c.normalized_url, c.group_id);
-  const byName = new Map<string, string[]>();
-  for (const g of existing) byName.set(nameKey(g.name), [...(byName.get(nameKey(g.name)) ?? []), g.id]);
   for (const u of upserts) {
     if (matched.has(u)) continue;
     const urls = [u.normalized_url, ...(u.channels ?? []).map((c) => c.normalized_url)];
@@ -193,12 +195,76 @@ function matchExisting(
       urls.map((x) => byChannel.get(x)).find((id) => id && !claimed.has(id));
     claim(u, candidate);
   }
+  if (matched.size === upserts.length) return matched;
+
+  const byName = new Map<string, string[]>();
+  for (const g of existing) {
+    const key = nameKey(g.name);
+    const ids = byName.get(key);
+    if (ids) ids.push(g.id);
+    else byName.set(key, [g.id]);
+  }
   for (const u of upserts) {
     if (matched.has(u)) continue;
     const same = (byName.get(nameKey(u.name)) ?? []).filter((id) => !claimed.has(id));
     if (same.length === 1) claim(u, same[0]);
   }
   return matched;
+}
+
+/** Listed groups compared with their stored rows this many at a time (each batch read, compared and written). */
+const COMPARE_ROWS = 2_000;
+
+/**
+ * Listed groups matched to stored ones, batch by batch: those whose listing fields (and search key) are as stored
+ * and that were not removed are only marked seen; the others are rewritten with the fields they list, seen now
+ * and restored. Fields a caller leaves out (undefined) keep their stored value, as a kysely `set` would.
+ */
+async function writeMatched(trx: Db, pairs: readonly [SyncUpsert, string][], now: string): Promise<void> {
+  for (let i = 0; i < pairs.length; i += COMPARE_ROWS) {
+    const batch = pairs.slice(i, i + COMPARE_ROWS);
+    const stored = new Map(
+      (
+        await listingFieldsOf(
+          trx,
+          batch.map(([, id]) => id),
+        )
+      ).map((r) => [r.id, r]),
+    );
+    const unchanged: string[] = [];
+    // Rewritten rows grouped by the columns they set (a caller may leave optional ones out).
+    const changed = new Map<
+      string,
+      { columns: (ListingColumn | "search_key")[]; rows: Record<string, unknown>[] }
+    >();
+    for (const [u, id] of batch) {
+      const prev = stored.get(id);
+      const searchKey = groupSearchKey(u);
+      const listed = u as Partial<Record<ListingColumn, unknown>>;
+      const same =
+        prev !== undefined &&
+        !prev.removed_at &&
+        prev.search_key === searchKey &&
+        LISTING_COLUMNS.every((c) => !(c in u) || prev[c] === listed[c]);
+      if (same) {
+        unchanged.push(id);
+        continue;
+      }
+      const columns: (ListingColumn | "search_key")[] = LISTING_COLUMNS.filter(
+        (c) => listed[c] !== undefined,
+      );
+      columns.push("search_key");
+      const key = columns.join(",");
+      let group = changed.get(key);
+      if (!group) {
+        group = { columns, rows: [] };
+        changed.set(key, group);
+      }
+      group.rows.push({ ...listed, id, search_key: searchKey });
+    }
+    for (const { columns, rows } of changed.values()) await updateListedGroups(trx, columns, rows, now);
+    await touchGroups(trx, unchanged, now);
+  }
 }
 
 export async function applySync(
@@ -229,11 +295,12 @@ export async function applySync(
       .execute();
 
     const firstSync = !(await trx.selectFrom("groups").select("id").limit(1).executeTakeFirst());
-    const existing = (await trx
+    // Only what matching needs: the listing's fields are read batch by batch when compared (writeMatched).
+    const existing = await trx
       .selectFrom("groups")
-      .selectAll()
+      .select(["id", "normalized_url", "name", "removed_at"])
       .where("source_id", "=", w.sourceId)
-      .execute()) as GroupRow[];
+      .execute();
     const existingChannels = await trx
       .selectFrom("group_channels")
       .innerJoin("groups", "groups.id", "group_channels.group_id")
@@ -258,28 +325,22 @@ export async function applySync(
     const restored: string[] = [];
     let updated = 0;
     let rematched = 0;
-    const fresh: NewGroup[] = [];
-    const unchanged: string[] = [];
+    const fresh: SyncUpsert[] = [];
+    const matchedPairs: [SyncUpsert, string][] = [];
     const newChannels: NewGroupChannel[] = [];
     const replacedChannels: string[] = [];
 
     // Matched rows whose address changes: move them out of the way first, so the unique (source, url)
     // index never sees two rows with one address mid-way.
-    for (const [u, id] of matches) {
-      if (byId.get(id)?.normalized_url !== u.normalized_url) {
-        await trx
-          .updateTable("groups")
-          .set({ normalized_url: `moving:${id}` })
-          .where("id", "=", id)
-          .execute();
-      }
-    }
+    const moving: string[] = [];
+    for (const [u, id] of matches) if (byId.get(id)?.normalized_url !== u.normalized_url) moving.push(id);
+    await moveGroupAddressesAside(trx, moving);
 
     for (const g of w.upserts) {
-      const { channels, ...row } = g;
+      const channels = g.channels;
       const prevId = matches.get(g);
       const prev = prevId ? byId.get(prevId) : undefined;
-      const id = prev?.id ?? row.id;
+      const id = prev?.id ?? g.id;
       kept.add(id);
       const channelKey = (channels ?? []).map((c) => `|${c.kind} ${c.url} ${c.label}`).join("");
       if ((channelsOf.get(id) ?? "") !== channelKey) {
@@ -295,48 +356,28 @@ export async function applySync(
           });
       }
       if (!prev) {
-        fresh.push(newGroupRow(g, w.sourceId, w.now));
-        added.push(row.id);
+        fresh.push(g);
+        added.push(g.id);
         continue;
       }
-      const { id: _id, ...fields } = row;
-      const searchKey = groupSearchKey(row);
-      const same =
-        !prev.removed_at &&
-        prev.search_key === searchKey &&
-        Object.entries(fields).every(([k, v]) => prev[k as keyof GroupRow] === v);
-      if (same) {
-        unchanged.push(prev.id);
-      } else {
-        await trx
-          .updateTable("groups")
-          .set({ ...fields, search_key: searchKey, last_seen_at: w.now, removed_at: null })
-          .where("id", "=", prev.id)
-          .execute();
-      }
+      matchedPairs.push([g, prev.id]);
       if (prev.removed_at) restored.push(prev.id);
-      if (prev.normalized_url !== row.normalized_url) rematched++;
+      if (prev.normalized_url !== g.normalized_url) rematched++;
       updated++;
     }
-    // Most of a re-sync is groups that didn't change: one UPDATE per batch of them, not one per group.
-    await inBatches(unchanged, (ids) =>
-      trx.updateTable("groups").set({ last_seen_at: w.now }).where("id", "in", ids).execute(),
-    );
+    // Most of a re-sync is groups that didn't change: those are only marked seen, a batch at a time.
+    await writeMatched(trx, matchedPairs, w.now);
 
-    // New groups in multi-row INSERTs: a first sync of 100,000 groups was 100,000 statements. In key order,
-    // so the primary key's and the spatial index's b-trees grow at one end (a third less time at 100,000).
+    // New groups in key order, so the primary key's and the spatial index's b-trees grow at one end (a third
+    // less time at 100,000).
     fresh.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    await inBatches(fresh, (rows) => trx.insertInto("groups").values(rows).execute());
+    await insertGroups(trx, fresh, (u) => newGroupRow(u, w.sourceId, w.now));
     // Channels change rarely: only groups whose list changed are rewritten, in batches.
-    await inBatches(replacedChannels, (ids) =>
-      trx.deleteFrom("group_channels").where("group_id", "in", ids).execute(),
-    );
-    await inBatches(newChannels, (rows) => trx.insertInto("group_channels").values(rows).execute());
+    await deleteChannelsOf(trx, replacedChannels);
+    await insertChannels(trx, newChannels);
 
     const removed = existing.filter((g) => !kept.has(g.id) && !g.removed_at).map((g) => g.id);
-    await inBatches(removed, (ids) =>
-      trx.updateTable("groups").set({ removed_at: w.now }).where("id", "in", ids).execute(),
-    );
+    await markGroupsRemoved(trx, removed, w.now);
     if (w.snapshot) {
       await trx.deleteFrom("listing_snapshots").where("source_id", "=", w.sourceId).execute();
       await trx
