@@ -13,6 +13,7 @@ import {
   markGroupsRemoved,
   moveGroupAddressesAside,
   type NewGroupColumn,
+  textFromUtf8,
   touchGroups,
   updateListedGroups,
 } from "./sync-writes.js";
@@ -101,7 +102,7 @@ export type SyncUpsert = Pick<
   place_label?: string | null;
   source_lines?: string | null;
   /** The group's other links; replaced on every sync. */
-  channels?: SyncChannel[];
+  channels?: readonly SyncChannel[];
 };
 
 /** A new group's row: its listing fields as given (missing ones null), found by search, seen now. */
@@ -137,8 +138,11 @@ export interface SyncWrite {
   lastModified: string | null;
   now: string;
   upserts: SyncUpsert[];
-  /** The listing as read, kept as the source's latest snapshot (format and raw text). */
-  snapshot?: { format: ListingSnapshotsTable["format"]; body: string; skipped: unknown[] };
+  /**
+   * The listing as read, kept as the source's latest snapshot (format and raw text). The text may come as its
+   * UTF-8 bytes: a big page's JS string is twice its size in the heap while every group is placed and written.
+   */
+  snapshot?: { format: ListingSnapshotsTable["format"]; body: string | Buffer; skipped: unknown[] };
 }
 
 /** Applies one sync in a single transaction: upserts, marks the missing as removed, records the source. */
@@ -165,15 +169,18 @@ const nameKey = (name: string) => searchText(name);
 /**
  * Which existing group each listed group is. Exact address first; then, for the rest, the same address among
  * either side's channels, then the same name: a page that changed format (MoinMoin → Markdown) or a group whose
- * primary link moved from its website to its Meetup keeps its id, verdict and history. The maps for the later
- * steps are built only when a listed group is still unmatched (a re-sync of the same page matches all at once).
+ * primary link moved from its website to its Meetup keeps its id, verdict and history. The later steps' maps (and
+ * the stored names) are only built while a listed group is still unmatched: a re-sync of the same page matches
+ * every group by address.
  */
-function matchExisting(
+async function matchExisting(
   upserts: readonly SyncUpsert[],
-  existing: readonly { id: string; normalized_url: string; name: string }[],
+  existing: readonly { id: string; normalized_url: string }[],
   existingChannels: readonly { group_id: string; normalized_url: string }[],
-): Map<SyncUpsert, string> {
+  storedNames: () => Promise<readonly { id: string; name: string }[]>,
+): Promise<Map<SyncUpsert, string>> {
   const matched = new Map<SyncUpsert, string>();
+  if (existing.length === 0) return matched;
   const claimed = new Set<string>();
   const byUrl = new Map(existing.map((g) => [g.normalized_url, g.id]));
   const claim = (u: SyncUpsert, id: string | undefined) => {
@@ -198,7 +205,7 @@ function matchExisting(
   if (matched.size === upserts.length) return matched;
 
   const byName = new Map<string, string[]>();
-  for (const g of existing) {
+  for (const g of await storedNames()) {
     const key = nameKey(g.name);
     const ids = byName.get(key);
     if (ids) ids.push(g.id);
@@ -220,17 +227,19 @@ const COMPARE_ROWS = 2_000;
  * and that were not removed are only marked seen; the others are rewritten with the fields they list, seen now
  * and restored. Fields a caller leaves out (undefined) keep their stored value, as a kysely `set` would.
  */
-async function writeMatched(trx: Db, pairs: readonly [SyncUpsert, string][], now: string): Promise<void> {
-  for (let i = 0; i < pairs.length; i += COMPARE_ROWS) {
-    const batch = pairs.slice(i, i + COMPARE_ROWS);
-    const stored = new Map(
-      (
-        await listingFieldsOf(
-          trx,
-          batch.map(([, id]) => id),
-        )
-      ).map((r) => [r.id, r]),
+async function writeMatched(
+  trx: Db,
+  listed: readonly SyncUpsert[],
+  matches: ReadonlyMap<SyncUpsert, string>,
+  now: string,
+): Promise<void> {
+  for (let i = 0; i < listed.length; i += COMPARE_ROWS) {
+    const batch = listed.slice(i, i + COMPARE_ROWS).map((u) => [u, matches.get(u) as string] as const);
+    const rows = await listingFieldsOf(
+      trx,
+      batch.map(([, id]) => id),
     );
+    const stored = new Map(rows.map((r) => [r.id, r]));
     const unchanged: string[] = [];
     // Rewritten rows grouped by the columns they set (a caller may leave optional ones out).
     const changed = new Map<
@@ -295,10 +304,11 @@ export async function applySync(
       .execute();
 
     const firstSync = !(await trx.selectFrom("groups").select("id").limit(1).executeTakeFirst());
-    // Only what matching needs: the listing's fields are read batch by batch when compared (writeMatched).
+    // Only what matching needs: names only if an address leaves a group unmatched, the listing's fields batch
+    // by batch when compared (writeMatched).
     const existing = await trx
       .selectFrom("groups")
-      .select(["id", "normalized_url", "name", "removed_at"])
+      .select(["id", "normalized_url", "removed_at"])
       .where("source_id", "=", w.sourceId)
       .execute();
     const existingChannels = await trx
@@ -319,14 +329,16 @@ export async function applySync(
     for (const c of existingChannels)
       channelsOf.set(c.group_id, `${channelsOf.get(c.group_id) ?? ""}|${c.kind} ${c.url} ${c.label}`);
     const byId = new Map(existing.map((g) => [g.id, g]));
-    const matches = matchExisting(w.upserts, existing, existingChannels);
+    const matches = await matchExisting(w.upserts, existing, existingChannels, () =>
+      trx.selectFrom("groups").select(["id", "name"]).where("source_id", "=", w.sourceId).execute(),
+    );
     const kept = new Set<string>();
     const added: string[] = [];
     const restored: string[] = [];
     let updated = 0;
     let rematched = 0;
     const fresh: SyncUpsert[] = [];
-    const matchedPairs: [SyncUpsert, string][] = [];
+    const matched: SyncUpsert[] = [];
     const newChannels: NewGroupChannel[] = [];
     const replacedChannels: string[] = [];
 
@@ -360,13 +372,13 @@ export async function applySync(
         added.push(g.id);
         continue;
       }
-      matchedPairs.push([g, prev.id]);
+      matched.push(g);
       if (prev.removed_at) restored.push(prev.id);
       if (prev.normalized_url !== g.normalized_url) rematched++;
       updated++;
     }
     // Most of a re-sync is groups that didn't change: those are only marked seen, a batch at a time.
-    await writeMatched(trx, matchedPairs, w.now);
+    await writeMatched(trx, matched, matches, w.now);
 
     // New groups in key order, so the primary key's and the spatial index's b-trees grow at one end (a third
     // less time at 100,000).
@@ -386,7 +398,7 @@ export async function applySync(
           source_id: w.sourceId,
           url: w.sourceUrl,
           format: w.snapshot.format,
-          body: w.snapshot.body,
+          body: typeof w.snapshot.body === "string" ? w.snapshot.body : textFromUtf8(trx, w.snapshot.body),
           group_count: w.upserts.length,
           skipped: JSON.stringify(w.snapshot.skipped),
           synced_at: w.now,

@@ -1,4 +1,4 @@
-import { CompiledQuery } from "kysely";
+import { CompiledQuery, type RawBuilder, sql } from "kysely";
 import { BATCH_ROWS } from "./batches.js";
 import { type Db, dialectOf } from "./connect.js";
 import type { GroupRow, GroupsTable } from "./schema.js";
@@ -222,4 +222,11 @@ export async function insertChannels(db: Db, rows: readonly Row[]): Promise<void
 /** Every channel of these groups. */
 export async function deleteChannelsOf(db: Db, groupIds: readonly string[]): Promise<void> {
   await withIds(db, groupIds, (q) => `delete from group_channels where group_id in (${q})`);
+}
+
+/** Text given as its UTF-8 bytes, stored as text: the bytes are bound as they are and read as text by the engine. */
+export function textFromUtf8(db: Db, bytes: Buffer): RawBuilder<string> {
+  return dialectOf(db) === "postgres"
+    ? sql<string>`convert_from(${bytes}, 'UTF8')`
+    : sql<string>`cast(${bytes} as text)`;
 }
