@@ -536,7 +536,7 @@ export function readOutline(blocks: OutlineBlock[]): GroupsFromOutline {
       const key = normalizeUrl(d.url);
       if (seen.has(key)) continue;
       seen.add(key);
-      groups.push(toGroup(d));
+      groups.push(toGroup(d, key));
     }
   }
   skipped.push(...noAddress);
@@ -591,11 +591,13 @@ function sectionGroups(results: Result[], ctx: SectionCtx, skipped: SkippedItem[
   }
 
   let last: Draft | null = null;
+  let lastKey = "";
   for (const r of results) {
     if (r.kind === "group") {
       const prev: Draft | null = last;
+      const key = cleanKey(r.draft.name);
       // "Python Algeria" then "Python Algeria 2", "PyTUG Wiki" then "PyTUG Groups": one group's links.
-      if (prev && sameGroupName(prev.name, r.draft.name)) {
+      if (prev && sameGroupKey(lastKey, key)) {
         if (r.draft.url)
           prev.channels.push({
             kind: channelKind(r.draft.url, r.draft.name),
@@ -607,6 +609,7 @@ function sectionGroups(results: Result[], ctx: SectionCtx, skipped: SkippedItem[
       }
       drafts.push(r.draft);
       last = r.draft;
+      lastKey = key;
     } else if (r.kind === "channels") {
       if (ctx.continentWide || !last) {
         if (r.channels.length > 0 || r.text) {
@@ -626,9 +629,8 @@ function sectionGroups(results: Result[], ctx: SectionCtx, skipped: SkippedItem[
   return drafts;
 }
 
-function sameGroupName(a: string, b: string): boolean {
-  const ka = cleanKey(a);
-  const kb = cleanKey(b);
+/** Two names' keys (cleanKey, each found once per name) that name one group. */
+function sameGroupKey(ka: string, kb: string): boolean {
   if (ka === kb) return true;
   const fa = ka.split(" ")[0] ?? "";
   const fb = kb.split(" ")[0] ?? "";
@@ -641,7 +643,8 @@ function sameGroupName(a: string, b: string): boolean {
   );
 }
 
-function toGroup(d: Draft): ListedGroup {
+/** A draft with an address as a listed group; `key` is its address's normalizeUrl. */
+function toGroup(d: Draft, key: string): ListedGroup {
   const [c0, c1, ...rest] = d.ctx.path;
   let continent: string | null = c0 ?? null;
   let country: string | null = c1 ?? null;
@@ -676,7 +679,7 @@ function toGroup(d: Draft): ListedGroup {
       region: regionHeading ?? (hintIsCountry ? null : hint),
       city: place?.city ?? cityHeading,
       description: d.description,
-      channels: dedupeChannels(d.channels, d.url),
+      channels: dedupeChannels(d.channels, key),
       lines: d.lines,
     },
     place?.city ?? null,
@@ -721,8 +724,8 @@ class OutlineGroup implements ListedGroup {
   }
 }
 
-function dedupeChannels(channels: Channel[], primary: string | null): Channel[] {
-  const seen = new Set<string>(primary ? [normalizeUrl(primary)] : []);
+function dedupeChannels(channels: Channel[], primaryKey: string): Channel[] {
+  const seen = new Set<string>([primaryKey]);
   const out: Channel[] = [];
   for (const c of channels) {
     const key = normalizeUrl(c.url);
