@@ -9,14 +9,16 @@ import {
   insertGroups,
   LISTING_COLUMNS,
   type ListingColumn,
+  listedIdsExcept,
   listingFieldsOf,
   markGroupsRemoved,
   moveGroupAddressesAside,
   type NewGroupColumn,
+  storedAtAddresses,
   textFromUtf8,
   touchGroups,
   updateListedGroups,
-} from "./sync-writes.js";
+} from "./sync-bulk.js";
 
 export async function getSource(db: Db, id: string) {
   return db.selectFrom("sources").selectAll().where("id", "=", id).executeTakeFirst();
@@ -166,57 +168,109 @@ const FLOOD_MIN = 10;
 
 const nameKey = (name: string) => searchText(name);
 
+/** Which stored group each listed group is, and what applySync must know of those stored rows. */
+interface Matches {
+  ids: Map<SyncUpsert, string>;
+  /** Matched ids whose stored row was marked removed. */
+  removed: Set<string>;
+  /** Stored addresses of matched groups found under another address (id → address). */
+  movedFrom: Map<string, string>;
+}
+
+/** Rows per look-up of listed addresses among the stored ones. */
+const MATCH_ROWS = 2_000;
+
 /**
  * Which existing group each listed group is. Exact address first; then, for the rest, the same address among
  * either side's channels, then the same name: a page that changed format (MoinMoin → Markdown) or a group whose
- * primary link moved from its website to its Meetup keeps its id, verdict and history. The later steps' maps (and
- * the stored names) are only built while a listed group is still unmatched: a re-sync of the same page matches
- * every group by address.
+ * primary link moved from its website to its Meetup keeps its id, verdict and history. Exact addresses are asked
+ * of the unique (source, address) index a batch at a time; every stored row (and the names) is read only while
+ * a listed group is still unmatched, so a re-sync of the same page never holds them all.
  */
 async function matchExisting(
+  trx: Db,
+  sourceId: string,
   upserts: readonly SyncUpsert[],
-  existing: readonly { id: string; normalized_url: string }[],
   existingChannels: readonly { group_id: string; normalized_url: string }[],
-  storedNames: () => Promise<readonly { id: string; name: string }[]>,
-): Promise<Map<SyncUpsert, string>> {
-  const matched = new Map<SyncUpsert, string>();
-  if (existing.length === 0) return matched;
+): Promise<Matches> {
+  const m: Matches = { ids: new Map(), removed: new Set(), movedFrom: new Map() };
+  const anyStored = await trx
+    .selectFrom("groups")
+    .select("id")
+    .where("source_id", "=", sourceId)
+    .limit(1)
+    .execute();
+  if (anyStored.length === 0) return m;
   const claimed = new Set<string>();
-  const byUrl = new Map(existing.map((g) => [g.normalized_url, g.id]));
-  const claim = (u: SyncUpsert, id: string | undefined) => {
-    if (!id || claimed.has(id) || matched.has(u)) return;
-    matched.set(u, id);
+  const claim = (
+    u: SyncUpsert,
+    stored: { id: string; normalized_url: string; removed_at: string | null },
+  ) => {
+    if (claimed.has(stored.id) || m.ids.has(u)) return;
+    // Most groups keep the id they would get anew: keep one copy of it.
+    const id = stored.id === u.id ? u.id : stored.id;
+    m.ids.set(u, id);
     claimed.add(id);
+    if (stored.removed_at) m.removed.add(id);
+    if (stored.normalized_url !== u.normalized_url) m.movedFrom.set(id, stored.normalized_url);
   };
-  for (const u of upserts) claim(u, byUrl.get(u.normalized_url));
-  if (matched.size === upserts.length) return matched;
+  for (let i = 0; i < upserts.length; i += MATCH_ROWS) {
+    const batch = upserts.slice(i, i + MATCH_ROWS);
+    const found = await storedAtAddresses(
+      trx,
+      sourceId,
+      batch.map((u) => u.normalized_url),
+    );
+    const byUrl = new Map(found.map((g) => [g.normalized_url, g]));
+    for (const u of batch) {
+      const stored = byUrl.get(u.normalized_url);
+      if (stored) claim(u, stored);
+    }
+  }
+  if (m.ids.size === upserts.length) return m;
 
+  const existing = await trx
+    .selectFrom("groups")
+    .select(["id", "normalized_url", "removed_at"])
+    .where("source_id", "=", sourceId)
+    .execute();
+  const byId = new Map(existing.map((g) => [g.id, g]));
+  const byUrl = new Map(existing.map((g) => [g.normalized_url, g.id]));
+  const claimId = (u: SyncUpsert, id: string | undefined) => {
+    const stored = id === undefined ? undefined : byId.get(id);
+    if (stored) claim(u, stored);
+  };
   const byChannel = new Map<string, string>();
   for (const c of existingChannels)
     if (!byChannel.has(c.normalized_url)) byChannel.set(c.normalized_url, c.group_id);
   for (const u of upserts) {
-    if (matched.has(u)) continue;
+    if (m.ids.has(u)) continue;
     const urls = [u.normalized_url, ...(u.channels ?? []).map((c) => c.normalized_url)];
     const candidate =
       urls.map((x) => byUrl.get(x)).find((id) => id && !claimed.has(id)) ??
       urls.map((x) => byChannel.get(x)).find((id) => id && !claimed.has(id));
-    claim(u, candidate);
+    claimId(u, candidate);
   }
-  if (matched.size === upserts.length) return matched;
+  if (m.ids.size === upserts.length) return m;
 
   const byName = new Map<string, string[]>();
-  for (const g of await storedNames()) {
+  const names = await trx
+    .selectFrom("groups")
+    .select(["id", "name"])
+    .where("source_id", "=", sourceId)
+    .execute();
+  for (const g of names) {
     const key = nameKey(g.name);
     const ids = byName.get(key);
     if (ids) ids.push(g.id);
     else byName.set(key, [g.id]);
   }
   for (const u of upserts) {
-    if (matched.has(u)) continue;
+    if (m.ids.has(u)) continue;
     const same = (byName.get(nameKey(u.name)) ?? []).filter((id) => !claimed.has(id));
-    if (same.length === 1) claim(u, same[0]);
+    if (same.length === 1) claimId(u, same[0]);
   }
-  return matched;
+  return m;
 }
 
 /** Listed groups compared with their stored rows this many at a time (each batch read, compared and written). */
@@ -304,13 +358,16 @@ export async function applySync(
       .execute();
 
     const firstSync = !(await trx.selectFrom("groups").select("id").limit(1).executeTakeFirst());
-    // Only what matching needs: names only if an address leaves a group unmatched, the listing's fields batch
-    // by batch when compared (writeMatched).
-    const existing = await trx
-      .selectFrom("groups")
-      .select(["id", "normalized_url", "removed_at"])
-      .where("source_id", "=", w.sourceId)
-      .execute();
+    const listedBefore = Number(
+      (
+        await trx
+          .selectFrom("groups")
+          .select((eb) => eb.fn.countAll<number>().as("n"))
+          .where("source_id", "=", w.sourceId)
+          .where("removed_at", "is", null)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
     const existingChannels = await trx
       .selectFrom("group_channels")
       .innerJoin("groups", "groups.id", "group_channels.group_id")
@@ -328,11 +385,7 @@ export async function applySync(
     const channelsOf = new Map<string, string>();
     for (const c of existingChannels)
       channelsOf.set(c.group_id, `${channelsOf.get(c.group_id) ?? ""}|${c.kind} ${c.url} ${c.label}`);
-    const byId = new Map(existing.map((g) => [g.id, g]));
-    const matches = await matchExisting(w.upserts, existing, existingChannels, () =>
-      trx.selectFrom("groups").select(["id", "name"]).where("source_id", "=", w.sourceId).execute(),
-    );
-    const kept = new Set<string>();
+    const matches = await matchExisting(trx, w.sourceId, w.upserts, existingChannels);
     const added: string[] = [];
     const restored: string[] = [];
     let updated = 0;
@@ -344,19 +397,15 @@ export async function applySync(
 
     // Matched rows whose address changes: move them out of the way first, so the unique (source, url)
     // index never sees two rows with one address mid-way.
-    const moving: string[] = [];
-    for (const [u, id] of matches) if (byId.get(id)?.normalized_url !== u.normalized_url) moving.push(id);
-    await moveGroupAddressesAside(trx, moving);
+    await moveGroupAddressesAside(trx, [...matches.movedFrom.keys()]);
 
     for (const g of w.upserts) {
       const channels = g.channels;
-      const prevId = matches.get(g);
-      const prev = prevId ? byId.get(prevId) : undefined;
-      const id = prev?.id ?? g.id;
-      kept.add(id);
+      const prevId = matches.ids.get(g);
+      const id = prevId ?? g.id;
       const channelKey = (channels ?? []).map((c) => `|${c.kind} ${c.url} ${c.label}`).join("");
       if ((channelsOf.get(id) ?? "") !== channelKey) {
-        if (prev) replacedChannels.push(id);
+        if (prevId) replacedChannels.push(id);
         for (const [position, c] of (channels ?? []).entries())
           newChannels.push({
             group_id: id,
@@ -367,18 +416,23 @@ export async function applySync(
             label: c.label,
           });
       }
-      if (!prev) {
+      if (!prevId) {
         fresh.push(g);
         added.push(g.id);
         continue;
       }
       matched.push(g);
-      if (prev.removed_at) restored.push(prev.id);
-      if (prev.normalized_url !== g.normalized_url) rematched++;
+      if (matches.removed.has(prevId)) restored.push(prevId);
+      if (matches.movedFrom.has(prevId)) rematched++;
       updated++;
     }
+    // Listed before and not matched now: no longer listed (read before the new groups are in). Counted first;
+    // the ids are read only when some are.
+    const keptListed = matches.ids.size - matches.removed.size;
+    const removed =
+      keptListed < listedBefore ? await listedIdsExcept(trx, w.sourceId, [...matches.ids.values()]) : [];
     // Most of a re-sync is groups that didn't change: those are only marked seen, a batch at a time.
-    await writeMatched(trx, matched, matches, w.now);
+    await writeMatched(trx, matched, matches.ids, w.now);
 
     // New groups in key order, so the primary key's and the spatial index's b-trees grow at one end (a third
     // less time at 100,000).
@@ -388,7 +442,6 @@ export async function applySync(
     await deleteChannelsOf(trx, replacedChannels);
     await insertChannels(trx, newChannels);
 
-    const removed = existing.filter((g) => !kept.has(g.id) && !g.removed_at).map((g) => g.id);
     await markGroupsRemoved(trx, removed, w.now);
     if (w.snapshot) {
       await trx.deleteFrom("listing_snapshots").where("source_id", "=", w.sourceId).execute();
@@ -409,7 +462,6 @@ export async function applySync(
       prevSource?.format && format && prevSource.format !== format ? prevSource.format : null;
     // A sudden flood of groups that match nothing we knew (by identity, so not a format change) is
     // more likely a reader or page problem than news: applied, but quietly, and flagged for a human.
-    const listedBefore = existing.filter((g) => !g.removed_at).length;
     const flagged =
       !firstSync && listedBefore > 0 && added.length > Math.max(FLOOD_MIN, listedBefore * FLOOD_SHARE)
         ? `${added.length} new groups at once (there were ${listedBefore}); no announcements were sent`

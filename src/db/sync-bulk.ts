@@ -4,7 +4,7 @@ import { type Db, dialectOf } from "./connect.js";
 import type { GroupRow, GroupsTable } from "./schema.js";
 
 /**
- * The bulk writes of a sync, one statement per batch of rows, both engines side by side. A sync of 100,000
+ * The bulk statements of a sync, one statement per batch of rows, both engines side by side. A sync of 100,000
  * groups spent more time in kysely building 200 multi-row INSERTs of 10,000 values each (1.4 s) than SQLite
  * spent storing them, and updated changed groups one statement each. Here the SQL text is fixed per batch size:
  *
@@ -188,6 +188,36 @@ export async function markGroupsRemoved(db: Db, ids: readonly string[], now: str
 /** Matched groups whose address changes, moved out of the unique (source, address) index's way first. */
 export async function moveGroupAddressesAside(db: Db, ids: readonly string[]): Promise<void> {
   await withIds(db, ids, (q) => `update groups set normalized_url = 'moving:' || id where id in (${q})`);
+}
+
+/** A source's stored groups at these addresses (each found through the unique (source, address) index). */
+export async function storedAtAddresses(
+  db: Db,
+  sourceId: string,
+  addresses: readonly string[],
+): Promise<{ id: string; normalized_url: string; removed_at: string | null }[]> {
+  const q =
+    dialectOf(db) === "postgres"
+      ? "select id, normalized_url, removed_at from groups where source_id = $1 and normalized_url in (select json_array_elements_text($2::json))"
+      : "select id, normalized_url, removed_at from groups where source_id = ? and normalized_url in (select value from json_each(?))";
+  const out: { id: string; normalized_url: string; removed_at: string | null }[] = [];
+  for (const batch of slices(addresses, JSON_ROWS)) {
+    const r = await db.executeQuery<{ id: string; normalized_url: string; removed_at: string | null }>(
+      CompiledQuery.raw(q, [sourceId, JSON.stringify(batch)]),
+    );
+    for (const row of r.rows) out.push(row);
+  }
+  return out;
+}
+
+/** Ids of a source's listed (not removed) groups, but for these. */
+export async function listedIdsExcept(db: Db, sourceId: string, keep: readonly string[]): Promise<string[]> {
+  const q =
+    dialectOf(db) === "postgres"
+      ? "select id from groups where source_id = $1 and removed_at is null and id not in (select json_array_elements_text($2::json))"
+      : "select id from groups where source_id = ? and removed_at is null and id not in (select value from json_each(?))";
+  const r = await db.executeQuery<{ id: string }>(CompiledQuery.raw(q, [sourceId, JSON.stringify(keep)]));
+  return r.rows.map((row) => row.id);
 }
 
 /** A group's stored listing fields, search key and removal: what a sync compares with the listing. */
