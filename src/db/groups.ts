@@ -1,15 +1,24 @@
 import { inBatches } from "./batches.js";
 import { type Db, writeTransaction } from "./connect.js";
-import type {
-  GroupChannelRow,
-  GroupRow,
-  ListingSnapshotsTable,
-  NewGroup,
-  NewGroupChannel,
-  Status,
-} from "./schema.js";
+import type { GroupChannelRow, GroupRow, ListingSnapshotsTable, NewGroupChannel, Status } from "./schema.js";
 import { groupSearchKey, searchText } from "./search-key.js";
 import { nearestGroup } from "./spatial.js";
+import {
+  deleteChannelsOf,
+  insertChannels,
+  insertGroups,
+  LISTING_COLUMNS,
+  type ListingColumn,
+  listedIdsExcept,
+  listingFieldsOf,
+  markGroupsRemoved,
+  moveGroupAddressesAside,
+  type NewGroupColumn,
+  storedAtAddresses,
+  textFromUtf8,
+  touchGroups,
+  updateListedGroups,
+} from "./sync-bulk.js";
 
 export async function getSource(db: Db, id: string) {
   return db.selectFrom("sources").selectAll().where("id", "=", id).executeTakeFirst();
@@ -95,15 +104,11 @@ export type SyncUpsert = Pick<
   place_label?: string | null;
   source_lines?: string | null;
   /** The group's other links; replaced on every sync. */
-  channels?: SyncChannel[];
+  channels?: readonly SyncChannel[];
 };
 
-/**
- * A new group's row, written out field by field. V8 keeps 100,000 such literals in one compact shape; a
- * spread (`{ ...row }`) of rows whose fields vary in type (a null here, a number there) gave each row a hidden
- * class of its own, and Object.assign a dictionary: 60–80 MB more at 100,000 groups.
- */
-function newGroupRow(u: SyncUpsert, sourceId: string, now: string): NewGroup {
+/** A new group's row: its listing fields as given (missing ones null), found by search, seen now. */
+function newGroupRow(u: SyncUpsert, sourceId: string, now: string): Record<NewGroupColumn, unknown> {
   return {
     id: u.id,
     name: u.name,
@@ -135,8 +140,11 @@ export interface SyncWrite {
   lastModified: string | null;
   now: string;
   upserts: SyncUpsert[];
-  /** The listing as read, kept as the source's latest snapshot (format and raw text). */
-  snapshot?: { format: ListingSnapshotsTable["format"]; body: string; skipped: unknown[] };
+  /**
+   * The listing as read, kept as the source's latest snapshot (format and raw text). The text may come as its
+   * UTF-8 bytes: a big page's JS string is twice its size in the heap while every group is placed and written.
+   */
+  snapshot?: { format: ListingSnapshotsTable["format"]; body: string | Buffer; skipped: unknown[] };
 }
 
 /** Applies one sync in a single transaction: upserts, marks the missing as removed, records the source. */
@@ -160,45 +168,166 @@ const FLOOD_MIN = 10;
 
 const nameKey = (name: string) => searchText(name);
 
+/** Which stored group each listed group is, and what applySync must know of those stored rows. */
+interface Matches {
+  ids: Map<SyncUpsert, string>;
+  /** Matched ids whose stored row was marked removed. */
+  removed: Set<string>;
+  /** Stored addresses of matched groups found under another address (id → address). */
+  movedFrom: Map<string, string>;
+}
+
+/** Rows per look-up of listed addresses among the stored ones. */
+const MATCH_ROWS = 2_000;
+
 /**
  * Which existing group each listed group is. Exact address first; then, for the rest, the same address among
  * either side's channels, then the same name: a page that changed format (MoinMoin → Markdown) or a group whose
- * primary link moved from its website to its Meetup keeps its id, verdict and history.
+ * primary link moved from its website to its Meetup keeps its id, verdict and history. Exact addresses are asked
+ * of the unique (source, address) index a batch at a time; every stored row (and the names) is read only while
+ * a listed group is still unmatched, so a re-sync of the same page never holds them all.
  */
-function matchExisting(
+async function matchExisting(
+  trx: Db,
+  sourceId: string,
   upserts: readonly SyncUpsert[],
-  existing: readonly { id: string; normalized_url: string; name: string }[],
   existingChannels: readonly { group_id: string; normalized_url: string }[],
-): Map<SyncUpsert, string> {
-  const matched = new Map<SyncUpsert, string>();
+): Promise<Matches> {
+  const m: Matches = { ids: new Map(), removed: new Set(), movedFrom: new Map() };
+  const anyStored = await trx
+    .selectFrom("groups")
+    .select("id")
+    .where("source_id", "=", sourceId)
+    .limit(1)
+    .execute();
+  if (anyStored.length === 0) return m;
   const claimed = new Set<string>();
-  const byUrl = new Map(existing.map((g) => [g.normalized_url, g.id]));
-  const claim = (u: SyncUpsert, id: string | undefined) => {
-    if (!id || claimed.has(id) || matched.has(u)) return;
-    matched.set(u, id);
+  const claim = (
+    u: SyncUpsert,
+    stored: { id: string; normalized_url: string; removed_at: string | null },
+  ) => {
+    if (claimed.has(stored.id) || m.ids.has(u)) return;
+    // Most groups keep the id they would get anew: keep one copy of it.
+    const id = stored.id === u.id ? u.id : stored.id;
+    m.ids.set(u, id);
     claimed.add(id);
+    if (stored.removed_at) m.removed.add(id);
+    if (stored.normalized_url !== u.normalized_url) m.movedFrom.set(id, stored.normalized_url);
   };
-  for (const u of upserts) claim(u, byUrl.get(u.normalized_url));
+  for (let i = 0; i < upserts.length; i += MATCH_ROWS) {
+    const batch = upserts.slice(i, i + MATCH_ROWS);
+    const found = await storedAtAddresses(
+      trx,
+      sourceId,
+      batch.map((u) => u.normalized_url),
+    );
+    const byUrl = new Map(found.map((g) => [g.normalized_url, g]));
+    for (const u of batch) {
+      const stored = byUrl.get(u.normalized_url);
+      if (stored) claim(u, stored);
+    }
+  }
+  if (m.ids.size === upserts.length) return m;
 
+  const existing = await trx
+    .selectFrom("groups")
+    .select(["id", "normalized_url", "removed_at"])
+    .where("source_id", "=", sourceId)
+    .execute();
+  const byId = new Map(existing.map((g) => [g.id, g]));
+  const byUrl = new Map(existing.map((g) => [g.normalized_url, g.id]));
+  const claimId = (u: SyncUpsert, id: string | undefined) => {
+    const stored = id === undefined ? undefined : byId.get(id);
+    if (stored) claim(u, stored);
+  };
   const byChannel = new Map<string, string>();
   for (const c of existingChannels)
     if (!byChannel.has(c.normalized_url)) byChannel.set(c.normalized_url, c.group_id);
-  const byName = new Map<string, string[]>();
-  for (const g of existing) byName.set(nameKey(g.name), [...(byName.get(nameKey(g.name)) ?? []), g.id]);
   for (const u of upserts) {
-    if (matched.has(u)) continue;
+    if (m.ids.has(u)) continue;
     const urls = [u.normalized_url, ...(u.channels ?? []).map((c) => c.normalized_url)];
     const candidate =
       urls.map((x) => byUrl.get(x)).find((id) => id && !claimed.has(id)) ??
       urls.map((x) => byChannel.get(x)).find((id) => id && !claimed.has(id));
-    claim(u, candidate);
+    claimId(u, candidate);
+  }
+  if (m.ids.size === upserts.length) return m;
+
+  const byName = new Map<string, string[]>();
+  const names = await trx
+    .selectFrom("groups")
+    .select(["id", "name"])
+    .where("source_id", "=", sourceId)
+    .execute();
+  for (const g of names) {
+    const key = nameKey(g.name);
+    const ids = byName.get(key);
+    if (ids) ids.push(g.id);
+    else byName.set(key, [g.id]);
   }
   for (const u of upserts) {
-    if (matched.has(u)) continue;
+    if (m.ids.has(u)) continue;
     const same = (byName.get(nameKey(u.name)) ?? []).filter((id) => !claimed.has(id));
-    if (same.length === 1) claim(u, same[0]);
+    if (same.length === 1) claimId(u, same[0]);
   }
-  return matched;
+  return m;
+}
+
+/** Listed groups compared with their stored rows this many at a time (each batch read, compared and written). */
+const COMPARE_ROWS = 2_000;
+
+/**
+ * Listed groups matched to stored ones, batch by batch: those whose listing fields (and search key) are as stored
+ * and that were not removed are only marked seen; the others are rewritten with the fields they list, seen now
+ * and restored. Fields a caller leaves out (undefined) keep their stored value, as a kysely `set` would.
+ */
+async function writeMatched(
+  trx: Db,
+  listed: readonly SyncUpsert[],
+  matches: ReadonlyMap<SyncUpsert, string>,
+  now: string,
+): Promise<void> {
+  for (let i = 0; i < listed.length; i += COMPARE_ROWS) {
+    const batch = listed.slice(i, i + COMPARE_ROWS).map((u) => [u, matches.get(u) as string] as const);
+    const rows = await listingFieldsOf(
+      trx,
+      batch.map(([, id]) => id),
+    );
+    const stored = new Map(rows.map((r) => [r.id, r]));
+    const unchanged: string[] = [];
+    // Rewritten rows grouped by the columns they set (a caller may leave optional ones out).
+    const changed = new Map<
+      string,
+      { columns: (ListingColumn | "search_key")[]; rows: Record<string, unknown>[] }
+    >();
+    for (const [u, id] of batch) {
+      const prev = stored.get(id);
+      const searchKey = groupSearchKey(u);
+      const listed = u as Partial<Record<ListingColumn, unknown>>;
+      const same =
+        prev !== undefined &&
+        !prev.removed_at &&
+        prev.search_key === searchKey &&
+        LISTING_COLUMNS.every((c) => !(c in u) || prev[c] === listed[c]);
+      if (same) {
+        unchanged.push(id);
+        continue;
+      }
+      const columns: (ListingColumn | "search_key")[] = LISTING_COLUMNS.filter(
+        (c) => listed[c] !== undefined,
+      );
+      columns.push("search_key");
+      const key = columns.join(",");
+      let group = changed.get(key);
+      if (!group) {
+        group = { columns, rows: [] };
+        changed.set(key, group);
+      }
+      group.rows.push({ ...listed, id, search_key: searchKey });
+    }
+    for (const { columns, rows } of changed.values()) await updateListedGroups(trx, columns, rows, now);
+    await touchGroups(trx, unchanged, now);
+  }
 }
 
 export async function applySync(
@@ -229,11 +358,16 @@ export async function applySync(
       .execute();
 
     const firstSync = !(await trx.selectFrom("groups").select("id").limit(1).executeTakeFirst());
-    const existing = (await trx
-      .selectFrom("groups")
-      .selectAll()
-      .where("source_id", "=", w.sourceId)
-      .execute()) as GroupRow[];
+    const listedBefore = Number(
+      (
+        await trx
+          .selectFrom("groups")
+          .select((eb) => eb.fn.countAll<number>().as("n"))
+          .where("source_id", "=", w.sourceId)
+          .where("removed_at", "is", null)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
     const existingChannels = await trx
       .selectFrom("group_channels")
       .innerJoin("groups", "groups.id", "group_channels.group_id")
@@ -251,39 +385,27 @@ export async function applySync(
     const channelsOf = new Map<string, string>();
     for (const c of existingChannels)
       channelsOf.set(c.group_id, `${channelsOf.get(c.group_id) ?? ""}|${c.kind} ${c.url} ${c.label}`);
-    const byId = new Map(existing.map((g) => [g.id, g]));
-    const matches = matchExisting(w.upserts, existing, existingChannels);
-    const kept = new Set<string>();
+    const matches = await matchExisting(trx, w.sourceId, w.upserts, existingChannels);
     const added: string[] = [];
     const restored: string[] = [];
     let updated = 0;
     let rematched = 0;
-    const fresh: NewGroup[] = [];
-    const unchanged: string[] = [];
+    const fresh: SyncUpsert[] = [];
+    const matched: SyncUpsert[] = [];
     const newChannels: NewGroupChannel[] = [];
     const replacedChannels: string[] = [];
 
     // Matched rows whose address changes: move them out of the way first, so the unique (source, url)
     // index never sees two rows with one address mid-way.
-    for (const [u, id] of matches) {
-      if (byId.get(id)?.normalized_url !== u.normalized_url) {
-        await trx
-          .updateTable("groups")
-          .set({ normalized_url: `moving:${id}` })
-          .where("id", "=", id)
-          .execute();
-      }
-    }
+    await moveGroupAddressesAside(trx, [...matches.movedFrom.keys()]);
 
     for (const g of w.upserts) {
-      const { channels, ...row } = g;
-      const prevId = matches.get(g);
-      const prev = prevId ? byId.get(prevId) : undefined;
-      const id = prev?.id ?? row.id;
-      kept.add(id);
+      const channels = g.channels;
+      const prevId = matches.ids.get(g);
+      const id = prevId ?? g.id;
       const channelKey = (channels ?? []).map((c) => `|${c.kind} ${c.url} ${c.label}`).join("");
       if ((channelsOf.get(id) ?? "") !== channelKey) {
-        if (prev) replacedChannels.push(id);
+        if (prevId) replacedChannels.push(id);
         for (const [position, c] of (channels ?? []).entries())
           newChannels.push({
             group_id: id,
@@ -294,49 +416,33 @@ export async function applySync(
             label: c.label,
           });
       }
-      if (!prev) {
-        fresh.push(newGroupRow(g, w.sourceId, w.now));
-        added.push(row.id);
+      if (!prevId) {
+        fresh.push(g);
+        added.push(g.id);
         continue;
       }
-      const { id: _id, ...fields } = row;
-      const searchKey = groupSearchKey(row);
-      const same =
-        !prev.removed_at &&
-        prev.search_key === searchKey &&
-        Object.entries(fields).every(([k, v]) => prev[k as keyof GroupRow] === v);
-      if (same) {
-        unchanged.push(prev.id);
-      } else {
-        await trx
-          .updateTable("groups")
-          .set({ ...fields, search_key: searchKey, last_seen_at: w.now, removed_at: null })
-          .where("id", "=", prev.id)
-          .execute();
-      }
-      if (prev.removed_at) restored.push(prev.id);
-      if (prev.normalized_url !== row.normalized_url) rematched++;
+      matched.push(g);
+      if (matches.removed.has(prevId)) restored.push(prevId);
+      if (matches.movedFrom.has(prevId)) rematched++;
       updated++;
     }
-    // Most of a re-sync is groups that didn't change: one UPDATE per batch of them, not one per group.
-    await inBatches(unchanged, (ids) =>
-      trx.updateTable("groups").set({ last_seen_at: w.now }).where("id", "in", ids).execute(),
-    );
+    // Listed before and not matched now: no longer listed (read before the new groups are in). Counted first;
+    // the ids are read only when some are.
+    const keptListed = matches.ids.size - matches.removed.size;
+    const removed =
+      keptListed < listedBefore ? await listedIdsExcept(trx, w.sourceId, [...matches.ids.values()]) : [];
+    // Most of a re-sync is groups that didn't change: those are only marked seen, a batch at a time.
+    await writeMatched(trx, matched, matches.ids, w.now);
 
-    // New groups in multi-row INSERTs: a first sync of 100,000 groups was 100,000 statements. In key order,
-    // so the primary key's and the spatial index's b-trees grow at one end (a third less time at 100,000).
+    // New groups in key order, so the primary key's and the spatial index's b-trees grow at one end (a third
+    // less time at 100,000).
     fresh.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    await inBatches(fresh, (rows) => trx.insertInto("groups").values(rows).execute());
+    await insertGroups(trx, fresh, (u) => newGroupRow(u, w.sourceId, w.now));
     // Channels change rarely: only groups whose list changed are rewritten, in batches.
-    await inBatches(replacedChannels, (ids) =>
-      trx.deleteFrom("group_channels").where("group_id", "in", ids).execute(),
-    );
-    await inBatches(newChannels, (rows) => trx.insertInto("group_channels").values(rows).execute());
+    await deleteChannelsOf(trx, replacedChannels);
+    await insertChannels(trx, newChannels);
 
-    const removed = existing.filter((g) => !kept.has(g.id) && !g.removed_at).map((g) => g.id);
-    await inBatches(removed, (ids) =>
-      trx.updateTable("groups").set({ removed_at: w.now }).where("id", "in", ids).execute(),
-    );
+    await markGroupsRemoved(trx, removed, w.now);
     if (w.snapshot) {
       await trx.deleteFrom("listing_snapshots").where("source_id", "=", w.sourceId).execute();
       await trx
@@ -345,7 +451,7 @@ export async function applySync(
           source_id: w.sourceId,
           url: w.sourceUrl,
           format: w.snapshot.format,
-          body: w.snapshot.body,
+          body: typeof w.snapshot.body === "string" ? w.snapshot.body : textFromUtf8(trx, w.snapshot.body),
           group_count: w.upserts.length,
           skipped: JSON.stringify(w.snapshot.skipped),
           synced_at: w.now,
@@ -356,7 +462,6 @@ export async function applySync(
       prevSource?.format && format && prevSource.format !== format ? prevSource.format : null;
     // A sudden flood of groups that match nothing we knew (by identity, so not a format change) is
     // more likely a reader or page problem than news: applied, but quietly, and flagged for a human.
-    const listedBefore = existing.filter((g) => !g.removed_at).length;
     const flagged =
       !firstSync && listedBefore > 0 && added.length > Math.max(FLOOD_MIN, listedBefore * FLOOD_SHARE)
         ? `${added.length} new groups at once (there were ${listedBefore}); no announcements were sent`

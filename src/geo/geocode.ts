@@ -71,7 +71,7 @@ export interface GroupWhere {
   region: string | null;
   country: string | null;
   continent: string | null;
-  /** More phrases from the listing that may name the city or region, surest first. */
+  /** More phrases from the listing that may name the city or region, surest first (read only when needed). */
   placeHints?: readonly string[];
 }
 
@@ -280,12 +280,17 @@ async function cityAnywhere(
  * region's or country's main place with a low confidence.
  */
 export async function locateGroup(lookup: CityLookup, g: GroupWhere): Promise<GeoFix> {
-  const hints = (g.placeHints ?? []).filter((h) => h.trim().length > 0);
+  // Read only when the headings and the city text are not enough: a listing may find its hints on demand.
+  let hintList: string[] | undefined;
+  const hints = () => {
+    hintList ??= (g.placeHints ?? []).filter((h) => h.trim().length > 0);
+    return hintList;
+  };
   const country =
     countryCode(g.country) ??
     (g.country
       ? null
-      : (hints
+      : (hints()
           .filter((h) => h.length > 3)
           .map((h) => countryCode(h))
           .find((c) => c !== null) ?? countryCode(g.region)));
@@ -298,7 +303,7 @@ export async function locateGroup(lookup: CityLookup, g: GroupWhere): Promise<Ge
   const labelled = (fix: GeoFix | null): GeoFix | null =>
     fix ? { ...fix, placeLabel: fix.placeLabel ?? fix.matchedName } : null;
   if (!country) {
-    for (const text of [city, ...hints]) {
+    for (const text of [city, ...hints()]) {
       if (!text) continue;
       const fix = await cityAnywhere(lookup, text, g.continent);
       if (fix) return labelled(fix) as GeoFix;
@@ -313,7 +318,7 @@ export async function locateGroup(lookup: CityLookup, g: GroupWhere): Promise<Ge
     if (fix) return labelled(fix) as GeoFix;
   }
   // A city the prose names: "Cracow's Python Users Group", "Python community in Warsaw", "PyCologne".
-  for (const hint of hints) {
+  for (const hint of hints()) {
     if (countryCode(hint) === country) continue;
     // "Rio Grande" out of "Rio Grande do Sul": a piece of a region's name is no city.
     if (city && city !== hint && city.includes(hint) && findSubdivision(country, city)) continue;
@@ -337,7 +342,7 @@ export async function locateGroup(lookup: CityLookup, g: GroupWhere): Promise<Ge
     }
   }
   // A region the prose names ("Silesia area", "Python Tirol"): its seat, at region confidence.
-  const prose = await regionSeat(lookup, country, [city, ...hints]);
+  const prose = await regionSeat(lookup, country, [city, ...hints()]);
   if (prose) return prose;
   for (const reading of readings.filter((r) => !r.partial)) {
     const fix = await nearCity(lookup, cityQuery(reading, country, adminCode));

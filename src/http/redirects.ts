@@ -4,6 +4,8 @@ export const isHttp = (url: URL): boolean => url.protocol === "http:" || url.pro
 
 /** `user:pass@` never leaves this module: not in results, logs, evidence or the database. */
 export function stripCredentials(url: string): string {
+  // No "@", no user or password: the common case needs no parsing.
+  if (!url.includes("@")) return url;
   try {
     const u = new URL(url);
     if (!u.username && !u.password) return url;

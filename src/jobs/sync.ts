@@ -1,8 +1,15 @@
 import { type Clock, isoNow } from "../clock.js";
 import type { Db } from "../db/connect.js";
 import { ensureGazetteer } from "../db/gazetteer.js";
-import { applySync, getSource, recentSyncCounts, type SyncApplied, type SyncUpsert } from "../db/groups.js";
-import { type GeoFix, locateGroup } from "../geo/geocode.js";
+import {
+  applySync,
+  getSource,
+  recentSyncCounts,
+  type SyncApplied,
+  type SyncChannel,
+  type SyncUpsert,
+} from "../db/groups.js";
+import { type GeoFix, type GroupWhere, locateGroup } from "../geo/geocode.js";
 import type { HttpClient } from "../http/client.js";
 import { stripCredentials } from "../http/redirects.js";
 import type { Logger } from "../logger.js";
@@ -58,13 +65,25 @@ export type SyncOutcome =
 
 const isUrl = (s: string) => /^https?:\/\//i.test(s);
 
-/** Refresh the group database from a listing. Refuses (and writes nothing) when the page looks broken. */
-export async function syncGroups(deps: SyncDeps, req: SyncRequest): Promise<SyncOutcome> {
-  const { db, logger } = deps;
-  const prevSource = await getSource(db, WIKI_SOURCE_ID);
-  const previous = prevSource?.last_group_count ?? 0;
-  const sameUrl = prevSource?.url === req.source;
+/** What a sync keeps of a fresh listing: the reading, the page's text as UTF-8 for its snapshot, where it came from. */
+interface FreshListing {
+  reading: ListingReading;
+  /** Bytes, not the JS string: a 9 MB page with one non-Latin-1 letter is an 18 MB string, held to the end. */
+  text: Buffer;
+  etag: string | null;
+  lastModified: string | null;
+  readFrom: ListingForm;
+  readUrl: string;
+}
 
+/** Fetches (or reads) the listing and reads its groups; anything else is the sync's outcome already. */
+async function freshListing(
+  deps: SyncDeps,
+  req: SyncRequest,
+  prevSource: { url: string; etag: string | null; last_modified: string | null } | undefined,
+  previous: number,
+): Promise<FreshListing | SyncOutcome> {
+  const sameUrl = prevSource?.url === req.source;
   let fetched: FetchListingResult;
   if (isUrl(req.source)) {
     if (!deps.http) return { kind: "failed", message: "No HTTP client was set up for fetching the listing." };
@@ -79,7 +98,7 @@ export async function syncGroups(deps: SyncDeps, req: SyncRequest): Promise<Sync
   }
   if (fetched.kind === "error") return { kind: "failed", message: fetched.message };
   if (fetched.kind === "unchanged") {
-    logger.info({ source: req.source }, "listing unchanged since last sync");
+    deps.logger.info({ source: req.source }, "listing unchanged since last sync");
     return { kind: "unchanged", previous };
   }
   const { body, contentType } = fetched;
@@ -96,6 +115,25 @@ export async function syncGroups(deps: SyncDeps, req: SyncRequest): Promise<Sync
       message: `${req.source} is not a wiki page Poick can read (MyST Markdown, Sphinx or MoinMoin HTML, or MoinMoin markup).`,
     };
   }
+  return {
+    reading,
+    text: Buffer.from(body, "utf8"),
+    etag: isUrl(req.source) ? fetched.etag : null,
+    lastModified: isUrl(req.source) ? fetched.lastModified : null,
+    readFrom: fetched.readFrom,
+    readUrl: fetched.readUrl,
+  };
+}
+
+/** Refresh the group database from a listing. Refuses (and writes nothing) when the page looks broken. */
+export async function syncGroups(deps: SyncDeps, req: SyncRequest): Promise<SyncOutcome> {
+  const { db, logger } = deps;
+  const prevSource = await getSource(db, WIKI_SOURCE_ID);
+  const previous = prevSource?.last_group_count ?? 0;
+
+  const fresh = await freshListing(deps, req, prevSource, previous);
+  if ("kind" in fresh) return fresh;
+  const { reading } = fresh;
   const listed = reading.groups;
 
   if (listed.length === 0) {
@@ -121,8 +159,6 @@ export async function syncGroups(deps: SyncDeps, req: SyncRequest): Promise<Sync
 
   await ensureGazetteer(db);
   const { upserts, placed } = await placeGroups(db, listed);
-  // A big listing's reading (outline strings, place hints) is not needed while writing: let it go.
-  listed.length = 0;
   const now = isoNow(deps.clock);
 
   const applied = await applySync(
@@ -130,11 +166,11 @@ export async function syncGroups(deps: SyncDeps, req: SyncRequest): Promise<Sync
     {
       sourceId: WIKI_SOURCE_ID,
       sourceUrl: req.source,
-      etag: isUrl(req.source) ? fetched.etag : null,
-      lastModified: isUrl(req.source) ? fetched.lastModified : null,
+      etag: fresh.etag,
+      lastModified: fresh.lastModified,
       now,
       upserts,
-      snapshot: { format: reading.format, body, skipped: reading.skipped },
+      snapshot: { format: reading.format, body: fresh.text, skipped: reading.skipped },
     },
     deps.afterWrite,
   );
@@ -155,39 +191,52 @@ export async function syncGroups(deps: SyncDeps, req: SyncRequest): Promise<Sync
     found: upserts.length,
     placed,
     previous,
-    readFrom: fetched.readFrom,
-    readUrl: fetched.readUrl,
+    readFrom: fresh.readFrom,
+    readUrl: fresh.readUrl,
     format: reading.format,
     skipped: reading.skipped,
     ...applied,
   };
 }
 
-/** Each listed group placed on the map (the look-ups remembered for the whole listing), as database rows. */
+/** Most groups list no other links: one empty list for all of them (an array each is 3 MB at 100,000). */
+const NO_CHANNELS: readonly SyncChannel[] = Object.freeze([]);
+
+/**
+ * Each listed group placed on the map, as database rows. Look-ups are remembered for the whole listing, by the
+ * headings and city text alone when those were enough (the place hints are then never read), else with the hints.
+ * Takes the groups over: each is let go once it is a row, so the reading and the rows never all live at once.
+ */
 async function placeGroups(
   db: Db,
-  listed: readonly ListedGroup[],
+  listed: ListedGroup[],
 ): Promise<{ upserts: SyncUpsert[]; placed: number }> {
   const lookup = memoLookup(dbCityLookup(db));
   const fixes = new Map<string, GeoFix>();
+  const hinted = new Set<string>();
   const upserts: SyncUpsert[] = [];
   const seen = new Set<string>();
   let placed = 0;
-  for (const g of listed) {
-    const normalized = normalizeUrl(stripCredentials(g.url));
+  listed.reverse();
+  for (let g = listed.pop(); g; g = listed.pop()) {
+    const url = stripCredentials(g.url);
+    const normalized = normalizeUrl(url);
     if (seen.has(normalized)) continue;
     seen.add(normalized);
-    const where = `${g.city}|${g.region}|${g.country}|${g.continent}|${(g.placeHints ?? []).join("/")}`;
-    let fix = fixes.get(where);
+    const where = `${g.city}|${g.region}|${g.country}|${g.continent}`;
+    const withHints = (h: ListedGroup) => `${where}|${(h.placeHints ?? []).join("/")}`;
+    let fix = fixes.get(hinted.has(where) ? withHints(g) : where);
     if (!fix) {
-      fix = await locateGroup(lookup, g);
-      fixes.set(where, fix);
+      const asking = new WhereAsked(g);
+      fix = await locateGroup(lookup, asking);
+      if (asking.asked) hinted.add(where);
+      fixes.set(asking.asked ? withHints(g) : where, fix);
     }
     if (fix.level === "city") placed++;
     upserts.push({
       id: groupId(g.name, normalized),
       name: g.name,
-      url: stripCredentials(g.url),
+      url,
       normalized_url: normalized,
       description: g.description,
       continent: g.continent,
@@ -208,12 +257,14 @@ async function placeGroups(
               : null,
       place_label: fix.placeLabel ?? null,
       source_lines: g.lines ? JSON.stringify(g.lines) : null,
-      channels: (g.channels ?? []).map((c) => ({
-        kind: c.kind,
-        url: c.url,
-        label: c.label,
-        normalized_url: normalizeUrl(c.url),
-      })),
+      channels: g.channels?.length
+        ? g.channels.map((c) => ({
+            kind: c.kind,
+            url: c.url,
+            label: c.label,
+            normalized_url: normalizeUrl(c.url),
+          }))
+        : NO_CHANNELS,
       lat: fix.lat,
       lon: fix.lon,
       geo_confidence: fix.confidence,
@@ -222,4 +273,25 @@ async function placeGroups(
   }
 
   return { upserts, placed };
+}
+
+/** Where a listed group is, for the geocoder, noting whether it read the place hints. */
+class WhereAsked implements GroupWhere {
+  asked = false;
+  readonly city: string | null;
+  readonly region: string | null;
+  readonly country: string | null;
+  readonly continent: string | null;
+
+  constructor(private readonly group: ListedGroup) {
+    this.city = group.city;
+    this.region = group.region;
+    this.country = group.country;
+    this.continent = group.continent;
+  }
+
+  get placeHints(): readonly string[] | undefined {
+    this.asked = true;
+    return this.group.placeHints;
+  }
 }

@@ -57,7 +57,6 @@ interface Draft {
   description: string | null;
   channels: Channel[];
   reading: ItemReading | null;
-  hints: string[];
   lines: [number, number] | null;
   ctx: SectionCtx;
 }
@@ -249,7 +248,6 @@ function draftFromReading(
     description,
     channels,
     reading,
-    hints: placeHints(name, description),
     lines: spanOf(node),
     ctx,
   };
@@ -333,7 +331,6 @@ class OutlineReader {
           description,
           channels,
           reading: null,
-          hints: placeHints(name, description),
           lines,
           ctx,
         },
@@ -384,7 +381,6 @@ class OutlineReader {
           description: null,
           channels: all,
           reading: null,
-          hints: placeHints(name, null),
           lines,
           ctx,
         });
@@ -442,8 +438,12 @@ const cleanKey = (s: string) =>
     .replace(/[^\p{L}\p{N}]+/gu, " ")
     .trim();
 
-/** Headings and list items → groups and skipped items, following the continent / country / region path. */
-export function readOutline(blocks: readonly OutlineBlock[]): GroupsFromOutline {
+/**
+ * Headings and list items → groups and skipped items, following the continent / country / region path.
+ * Takes the blocks over: the array is emptied once they are split into sections, so each section's blocks
+ * are freed as soon as its groups are read (a 100,000-group page's outline is 70 MB).
+ */
+export function readOutline(blocks: OutlineBlock[]): GroupsFromOutline {
   const levels = blocks.flatMap((b) => (b.kind === "heading" && b.level >= 2 ? [b.level] : []));
   const skipped: SkippedItem[] = [];
   if (levels.length === 0) return { groups: [], skipped };
@@ -510,6 +510,8 @@ export function readOutline(blocks: readonly OutlineBlock[]): GroupsFromOutline 
     sections.push(current);
   });
 
+  blocks.length = 0;
+
   // Each section's drafts become groups at once, so a 100,000-group page never holds every draft and every
   // group together; items without an address are reported after all sections, as a person reads the page.
   const seen = new Set<string>();
@@ -534,14 +536,14 @@ export function readOutline(blocks: readonly OutlineBlock[]): GroupsFromOutline 
       const key = normalizeUrl(d.url);
       if (seen.has(key)) continue;
       seen.add(key);
-      groups.push(toGroup(d));
+      groups.push(toGroup(d, key));
     }
   }
   skipped.push(...noAddress);
   return { groups, skipped };
 }
 
-export function groupsFromOutline(blocks: readonly OutlineBlock[]): ListedGroup[] {
+export function groupsFromOutline(blocks: OutlineBlock[]): ListedGroup[] {
   return readOutline(blocks).groups;
 }
 
@@ -577,7 +579,6 @@ function sectionGroups(results: Result[], ctx: SectionCtx, skipped: SkippedItem[
       description: null,
       channels,
       reading: null,
-      hints: placeHints(name, null),
       lines:
         lines.length > 0 ? [Math.min(...lines.map((l) => l[0])), Math.max(...lines.map((l) => l[1]))] : null,
       ctx,
@@ -590,11 +591,13 @@ function sectionGroups(results: Result[], ctx: SectionCtx, skipped: SkippedItem[
   }
 
   let last: Draft | null = null;
+  let lastKey = "";
   for (const r of results) {
     if (r.kind === "group") {
       const prev: Draft | null = last;
+      const key = cleanKey(r.draft.name);
       // "Python Algeria" then "Python Algeria 2", "PyTUG Wiki" then "PyTUG Groups": one group's links.
-      if (prev && sameGroupName(prev.name, r.draft.name)) {
+      if (prev && sameGroupKey(lastKey, key)) {
         if (r.draft.url)
           prev.channels.push({
             kind: channelKind(r.draft.url, r.draft.name),
@@ -606,6 +609,7 @@ function sectionGroups(results: Result[], ctx: SectionCtx, skipped: SkippedItem[
       }
       drafts.push(r.draft);
       last = r.draft;
+      lastKey = key;
     } else if (r.kind === "channels") {
       if (ctx.continentWide || !last) {
         if (r.channels.length > 0 || r.text) {
@@ -625,9 +629,8 @@ function sectionGroups(results: Result[], ctx: SectionCtx, skipped: SkippedItem[
   return drafts;
 }
 
-function sameGroupName(a: string, b: string): boolean {
-  const ka = cleanKey(a);
-  const kb = cleanKey(b);
+/** Two names' keys (cleanKey, each found once per name) that name one group. */
+function sameGroupKey(ka: string, kb: string): boolean {
   if (ka === kb) return true;
   const fa = ka.split(" ")[0] ?? "";
   const fb = kb.split(" ")[0] ?? "";
@@ -640,7 +643,8 @@ function sameGroupName(a: string, b: string): boolean {
   );
 }
 
-function toGroup(d: Draft): ListedGroup {
+/** A draft with an address as a listed group; `key` is its address's normalizeUrl. */
+function toGroup(d: Draft, key: string): ListedGroup {
   const [c0, c1, ...rest] = d.ctx.path;
   let continent: string | null = c0 ?? null;
   let country: string | null = c1 ?? null;
@@ -666,24 +670,62 @@ function toGroup(d: Draft): ListedGroup {
   }
   const hint = place?.regionHint ?? null;
   const hintIsCountry = hint !== null && country !== null && hint.toLowerCase() === country.toLowerCase();
-  const channels = dedupeChannels(d.channels, d.url);
-  const hints = d.hints.filter((h) => h !== place?.city);
-  return {
-    name: d.name,
-    url: d.url as string,
-    continent,
-    country,
-    region: regionHeading ?? (hintIsCountry ? null : hint),
-    city: place?.city ?? cityHeading,
-    description: d.description,
-    channels,
-    placeHints: hints,
-    lines: d.lines,
-  };
+  return new OutlineGroup(
+    {
+      name: d.name,
+      url: d.url as string,
+      continent,
+      country,
+      region: regionHeading ?? (hintIsCountry ? null : hint),
+      city: place?.city ?? cityHeading,
+      description: d.description,
+      channels: dedupeChannels(d.channels, key),
+      lines: d.lines,
+    },
+    place?.city ?? null,
+  );
 }
 
-function dedupeChannels(channels: Channel[], primary: string | null): Channel[] {
-  const seen = new Set<string>(primary ? [normalizeUrl(primary)] : []);
+/**
+ * A listed group whose place hints are found on first use. Finding them costs more than the rest of reading the
+ * item (a dozen patterns over the name and description), and the geocoder asks for them only when the city text
+ * alone names no place: at 100,000 groups, 1.2 s of a sync for answers nobody read.
+ */
+class OutlineGroup implements ListedGroup {
+  name: string;
+  url: string;
+  continent: string | null;
+  country: string | null;
+  region: string | null;
+  city: string | null;
+  description: string | null;
+  channels: Channel[];
+  lines: [number, number] | null;
+  /** The item's own place text, which is no hint (the city reading already tried it). */
+  readonly #placeCity: string | null;
+  #hints: string[] | undefined;
+
+  constructor(g: Required<Omit<ListedGroup, "placeHints">>, placeCity: string | null) {
+    this.name = g.name;
+    this.url = g.url;
+    this.continent = g.continent;
+    this.country = g.country;
+    this.region = g.region;
+    this.city = g.city;
+    this.description = g.description;
+    this.channels = g.channels;
+    this.lines = g.lines;
+    this.#placeCity = placeCity;
+  }
+
+  get placeHints(): string[] {
+    this.#hints ??= placeHints(this.name, this.description).filter((h) => h !== this.#placeCity);
+    return this.#hints;
+  }
+}
+
+function dedupeChannels(channels: Channel[], primaryKey: string): Channel[] {
+  const seen = new Set<string>([primaryKey]);
   const out: Channel[] = [];
   for (const c of channels) {
     const key = normalizeUrl(c.url);

@@ -7,7 +7,11 @@ import { isSelfLink, pageBase } from "./wiki-outline.js";
 const md = markdownIt("commonmark", { html: false });
 
 /** Markdown is parsed in pieces of about this many characters (see `markdownChunks`). */
-const CHUNK_CHARS = 256 * 1024;
+const CHUNK_CHARS = 32 * 1024;
+/** A bullet list item with content, at the margin. */
+const BULLET_ITEM = /^[-*+][ \t]+\S/;
+/** `- - -`, `***`: a line of these is a thematic break, not an item. */
+const THEMATIC_BREAK = /^([-*_])([ \t]*\1){2,}[ \t]*$/;
 
 /**
  * Headings and list items of a MyST Markdown page, in order, each with its source lines. Directives
@@ -26,11 +30,15 @@ export function markdownOutline(
 }
 
 /**
- * A long page cut at headings into pieces that CommonMark reads the same way apart as together: markdown-it's
- * tokens for a 100,000-group page take hundreds of MB at once, a piece's a few MB. A line starting with `#`
- * outside a fenced block is an ATX heading wherever it stands (it ends any list or paragraph), so nothing
- * crosses it; link reference definitions do (a link may use one defined anywhere), so a page with any is read
- * whole.
+ * A long page cut into pieces that CommonMark reads the same way apart as together: markdown-it's tokens for a
+ * 100,000-group page take hundreds of MB at once, a piece's a few MB. A line starting with `#` outside a fenced
+ * block is an ATX heading wherever it stands (it ends any list or paragraph), so nothing crosses it. So does a
+ * bullet item at the margin after a blank line: it starts a new top-level item (or list) whatever came before,
+ * since no block but a fence carries on through such a line; one list read as two gives the same items, depths
+ * and lines (only looseness, which the outline ignores, may differ). A country's list of 12,000 groups is one
+ * section: cutting inside it keeps what is alive at each young-generation collection small (V8 promotes what
+ * survives one, and a whole section's tokens did: 300 MB promoted to be collected again). Link reference
+ * definitions do cross (a link may use one defined anywhere), so a page with any is read whole.
  */
 export function markdownChunks(source: string, chunkChars: number): { text: string; firstLine: number }[] {
   if (source.length <= chunkChars || /^ {0,3}\[[^\]]+\]:/m.test(source))
@@ -40,6 +48,7 @@ export function markdownChunks(source: string, chunkChars: number): { text: stri
   let startLine = 0;
   let line = 0;
   let fence: { char: string; length: number } | null = null;
+  let afterBlank = false;
   for (let pos = 0; pos < source.length; line++) {
     const end = source.indexOf("\n", pos);
     const next = end < 0 ? source.length : end + 1;
@@ -49,12 +58,20 @@ export function markdownChunks(source: string, chunkChars: number): { text: stri
       const m = marker?.[1];
       if (m && m[0] === fence.char && m.length >= fence.length && !(marker?.[2] ?? "").trim()) fence = null;
     } else if (marker && !(marker[1]?.[0] === "`" && marker[2]?.includes("`"))) {
+      // A fence indented by 1-3 spaces may sit in a list item (ended by the item's end) or at the margin (ended
+      // only by its closing line): which one takes reading the page. The rest of the page stays one piece.
+      if (text[0] === " ") break;
       fence = { char: marker[1]?.[0] as string, length: marker[1]?.length as number };
-    } else if (text.startsWith("#") && pos - start >= chunkChars && /^#{1,6}(\s|$)/.test(text)) {
+    } else if (
+      pos - start >= chunkChars &&
+      ((text.startsWith("#") && /^#{1,6}(\s|$)/.test(text)) ||
+        (afterBlank && BULLET_ITEM.test(text) && !THEMATIC_BREAK.test(text)))
+    ) {
       chunks.push({ text: source.slice(start, pos), firstLine: startLine });
       start = pos;
       startLine = line;
     }
+    afterBlank = !fence && /^[ \t]*$/.test(text);
     pos = next;
   }
   chunks.push({ text: source.slice(start), firstLine: startLine });

@@ -39,10 +39,67 @@ describe("a long Markdown page read in pieces", () => {
       "",
     ].join("\r\n");
     const cuts = markdownChunks(page, 1).map((c) => c.firstLine);
-    expect(cuts).toEqual([0, 2, 17]);
+    // At headings and at items after a blank line; none among the fenced lines 6-15.
+    expect(cuts).toEqual([0, 2, 4, 17, 19]);
     expect(markdownOutline(page, WIKI_2026_PAGE_URL, { chunkChars: 1 })).toEqual(
       markdownOutline(page, WIKI_2026_PAGE_URL, { chunkChars: Number.POSITIVE_INFINITY }),
     );
+  });
+
+  it("cuts a long list between top-level items, and the items, depths and lines stay the same", () => {
+    const lines = ["# Page", "", "## Europe", ""];
+    for (let i = 0; i < 40; i++) {
+      lines.push(`- [Py${i}](https://py${i}.example/) - Berlin`, "");
+      if (i % 3 === 0) lines.push(`  - [Meetup](https://www.meetup.com/py${i}/)`, "");
+    }
+    lines.push(
+      "- - -",
+      "",
+      "* [PyStar](https://star.example/)",
+      "text",
+      "- [PyTight](https://tight.example/)",
+      "",
+    );
+    const page = lines.join("\n");
+    const chunks = markdownChunks(page, 1);
+    expect(chunks.length).toBeGreaterThan(30);
+    // Never at a thematic break, and never without a blank line before (a tight item may end a paragraph).
+    expect(chunks.map((c) => page.split("\n")[c.firstLine])).not.toContain("- - -");
+    expect(chunks.map((c) => page.split("\n")[c.firstLine])).not.toContain(
+      "- [PyTight](https://tight.example/)",
+    );
+    expect(markdownOutline(page, WIKI_2026_PAGE_URL, { chunkChars: 1 })).toEqual(
+      markdownOutline(page, WIKI_2026_PAGE_URL, { chunkChars: Number.POSITIVE_INFINITY }),
+    );
+  });
+
+  it("stops cutting at a fence indented inside a list item, which ends with the item", () => {
+    // The item's fence ends where the item does; the fence at the margin after it runs to the page's end, so
+    // "Asia" is no heading. A cut at "## Asia" (the fence's closing line misread) would make it one.
+    const page = [
+      "# Page",
+      "",
+      "## Europe",
+      "",
+      "- [PyA](https://a.example/) - Berlin",
+      "",
+      "  ```",
+      "  code in the item",
+      "",
+      "```",
+      "- [not a group](https://n.example/)",
+      "",
+      "## Asia",
+      "",
+      "- [PyB](https://b.example/) - Tokyo",
+      "",
+    ].join("\n");
+    const whole = markdownOutline(page, WIKI_2026_PAGE_URL, { chunkChars: Number.POSITIVE_INFINITY });
+    expect(whole.filter((b) => b.kind === "heading").map((b) => b.kind === "heading" && b.text)).toEqual([
+      "Page",
+      "Europe",
+    ]);
+    expect(markdownOutline(page, WIKI_2026_PAGE_URL, { chunkChars: 1 })).toEqual(whole);
   });
 
   it("reads a page with link reference definitions whole", () => {
