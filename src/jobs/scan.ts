@@ -355,9 +355,13 @@ async function judgeSite(
 const PAGE_ROWS = 500;
 /** Groups read per page when counting each host's groups before the scan (nothing of them is kept). */
 const COUNT_PAGE_ROWS = 5_000;
-/** Checks per write transaction; a smaller batch is written once its oldest check waited WRITE_WAIT_MS. */
+/**
+ * Checks per write transaction; a smaller batch is written once its oldest check waited WRITE_WAIT_MS.
+ * The wait is short: a big scan fills its batches long before it, and a small one (or a process killed
+ * a moment later) must not lose checks that sat unwritten for half a second.
+ */
 const WRITE_ROWS = 250;
-const WRITE_WAIT_MS = 500;
+const WRITE_WAIT_MS = 50;
 /** The outcome names at most this many status changes, and says how many there were. */
 const LISTED_TRANSITIONS = 200;
 
