@@ -356,6 +356,23 @@ export async function applySync(
       .values({ id: w.sourceId, ...source })
       .onConflict((oc) => oc.column("id").doUpdateSet(source))
       .execute();
+    // The page's text first: the engine copies a big page a few times while storing it, better before the
+    // groups' rows pile up than on top of them.
+    if (w.snapshot) {
+      await trx.deleteFrom("listing_snapshots").where("source_id", "=", w.sourceId).execute();
+      await trx
+        .insertInto("listing_snapshots")
+        .values({
+          source_id: w.sourceId,
+          url: w.sourceUrl,
+          format: w.snapshot.format,
+          body: typeof w.snapshot.body === "string" ? w.snapshot.body : textFromUtf8(trx, w.snapshot.body),
+          group_count: w.upserts.length,
+          skipped: JSON.stringify(w.snapshot.skipped),
+          synced_at: w.now,
+        })
+        .execute();
+    }
 
     const firstSync = !(await trx.selectFrom("groups").select("id").limit(1).executeTakeFirst());
     const listedBefore = Number(
@@ -443,21 +460,6 @@ export async function applySync(
     await insertChannels(trx, newChannels);
 
     await markGroupsRemoved(trx, removed, w.now);
-    if (w.snapshot) {
-      await trx.deleteFrom("listing_snapshots").where("source_id", "=", w.sourceId).execute();
-      await trx
-        .insertInto("listing_snapshots")
-        .values({
-          source_id: w.sourceId,
-          url: w.sourceUrl,
-          format: w.snapshot.format,
-          body: typeof w.snapshot.body === "string" ? w.snapshot.body : textFromUtf8(trx, w.snapshot.body),
-          group_count: w.upserts.length,
-          skipped: JSON.stringify(w.snapshot.skipped),
-          synced_at: w.now,
-        })
-        .execute();
-    }
     const previousFormat =
       prevSource?.format && format && prevSource.format !== format ? prevSource.format : null;
     // A sudden flood of groups that match nothing we knew (by identity, so not a format change) is

@@ -4,11 +4,11 @@ import { foldWords } from "../geo/normalize.js";
 export const searchText = (s: string): string => foldWords(s).join(" ");
 
 /**
- * Folded places already seen: a sync of 100,000 groups folds the same few hundred country names and tens of
- * thousands of city names over and over. Bounded: cleared when full.
+ * Folded places already seen: a sync of 100,000 groups folds the same few hundred country names (and many
+ * city names) over and over. Small and cleared when full: the countries come back at once.
  */
 const foldedPlaces = new Map<string, string>();
-const MAX_FOLDED_PLACES = 20_000;
+const MAX_FOLDED_PLACES = 5_000;
 
 function placeText(s: string): string {
   let folded = foldedPlaces.get(s);

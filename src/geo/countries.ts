@@ -412,10 +412,11 @@ for (const [alias, code] of Object.entries(COUNTRY_ALIASES)) CODE_BY_KEY.set(cou
 
 /**
  * Answers already given: a listing asks about its few headings once per group and about each city text
- * several times (a sync of 100,000 groups spent 0.4 s folding the same words). Bounded: cleared when full.
+ * several times in a row (a sync of 100,000 groups spent 0.4 s folding the same words). Small: the headings
+ * come back at once after it is cleared, and a big one held 20,000 city texts for nothing.
  */
 const codeAnswers = new Map<string, string | null>();
-const MAX_CODE_ANSWERS = 20_000;
+const MAX_CODE_ANSWERS = 2_000;
 
 /** ISO-2 code for a country's English name, common alias ("USA", "UK", "England", "Czechia") or ISO-2 code. */
 export function countryCode(name: string | null | undefined): string | null {

@@ -8,6 +8,8 @@ const md = markdownIt("commonmark", { html: false });
 
 /** Markdown is parsed in pieces of about this many characters (see `markdownChunks`). */
 const CHUNK_CHARS = 32 * 1024;
+/** The parts of an item whose paragraph is not read yet (replaced, never pushed to). */
+const NO_PARTS = Object.freeze([]) as unknown as InlinePart[];
 /** A bullet list item with content, at the margin. */
 const BULLET_ITEM = /^[-*+][ \t]+\S/;
 /** `- - -`, `***`: a line of these is a thematic break, not an item. */
@@ -104,8 +106,11 @@ function outlineTokens(tokens: Token[], lineOffset: number, base: PageBase, bloc
         const lines: [number, number] | undefined = t.map
           ? [lineOffset + t.map[0] + 1, lineOffset + t.map[1]]
           : undefined;
-        const block: Extract<OutlineBlock, { kind: "item" }> = { kind: "item", depth: listDepth, parts: [] };
-        if (lines) block.lines = lines;
+        // Every field set here, parts exactly as long as they are: 120,000 items of a big page are kept until
+        // their section is read (a property added later, or an array grown by push, cost them 30 MB more).
+        const block: Extract<OutlineBlock, { kind: "item" }> = lines
+          ? { kind: "item", depth: listDepth, parts: NO_PARTS, lines }
+          : { kind: "item", depth: listDepth, parts: NO_PARTS };
         blocks.push(block);
         openItems.push({ block, filled: false });
         break;
@@ -117,8 +122,9 @@ function outlineTokens(tokens: Token[], lineOffset: number, base: PageBase, bloc
         const item = openItems.at(-1);
         // Only the item's own text: the paragraphs before its nested list.
         if (item && tokens[i - 1]?.type === "paragraph_open") {
-          if (item.block.parts.length > 0) item.block.parts.push({ kind: "text", text: " " });
-          item.block.parts.push(...inlineParts(t.children ?? [], base));
+          const own = inlineParts(t.children ?? [], base);
+          item.block.parts =
+            item.block.parts.length > 0 ? [...item.block.parts, { kind: "text", text: " " }, ...own] : own;
           item.filled = true;
         }
         break;
@@ -176,7 +182,7 @@ function inlineParts(children: Token[], base: PageBase): InlinePart[] {
         break;
     }
   }
-  return parts;
+  return parts.slice();
 }
 
 /** Where a Markdown link points if it could be a group: http(s) pages, and pages of the same wiki (relative). */

@@ -77,10 +77,8 @@ export function rawOutline(markup: string, pageUrl: string): OutlineBlock[] {
     } else if (bullet) pushItem(indent, inlineParts(bullet[1] as string, base));
     else if (lastItem && indents.at(-1) === indent) {
       // An indented line without a marker at the item's own indent continues that item.
-      (lastItem as Extract<OutlineBlock, { kind: "item" }>).parts.push(
-        { kind: "text", text: " " },
-        ...inlineParts(line.trim(), base),
-      );
+      const item = lastItem as Extract<OutlineBlock, { kind: "item" }>;
+      item.parts = [...item.parts, { kind: "text", text: " " }, ...inlineParts(line.trim(), base)];
     } else pushItem(indent, inlineParts(line.trim(), base));
   }
   return blocks;
@@ -139,7 +137,8 @@ export function inlineParts(text: string, base: PageBase): InlinePart[] {
     else if (g.entity !== undefined) addText(decodeEntity(m[0]));
   }
   addText(text.slice(last));
-  return parts;
+  // Exactly as long as it is: a page's items are all kept until their section is read.
+  return parts.slice();
 }
 
 /** `[[target]]`, `[[target|text]]`, `[[target|{{image|alt}}]]`, `[[target|text|params]]`. */
