@@ -1,7 +1,7 @@
 import { type Clock, systemClock } from "./clock.js";
 import type { Config } from "./config.js";
 import { type Db, openDatabase } from "./db/connect.js";
-import { createHttpClient, type HttpClient } from "./http/client.js";
+import type { HttpClient } from "./http/client.js";
 import { parseCidrs } from "./http/guard.js";
 import { HostLimiter } from "./http/limiter.js";
 import { createJobs, type Jobs } from "./jobs/use-cases.js";
@@ -87,23 +87,39 @@ export function buildLimiter(config: Readonly<Config>): HostLimiter {
   });
 }
 
-/** The process's one HTTP client: guard, proxy, timeouts, caps and politeness from the config. */
+/**
+ * The process's one HTTP client: guard, proxy, timeouts, caps and politeness from the config. It is
+ * built on the first request: only scans and syncs use it, and its modules (undici, cheerio for HTML
+ * redirect stubs, tldts) are ~40 MiB that a bot which is not the leader, or not scanning yet, never needs.
+ */
 export function buildHttpClient(
   config: Readonly<Config>,
   clock: Clock,
   limiter: HostLimiter = buildLimiter(config),
 ): HttpClient {
   const s = config.scan;
-  return createHttpClient({
-    limiter,
-    userAgent: config.userAgent,
-    connectTimeoutMs: s.connectTimeoutMs,
-    headersTimeoutMs: s.timeoutMs,
-    bodyTimeoutMs: s.bodyTimeoutMs,
-    maxBodyBytes: s.maxBodyBytes,
-    allowNets: parseCidrs(s.allowNets),
-    proxy: config.proxy,
-    clock,
-    retries: s.retries,
-  });
+  let client: Promise<HttpClient> | null = null;
+  const make = async (): Promise<HttpClient> =>
+    (await import("./http/client.js")).createHttpClient({
+      limiter,
+      userAgent: config.userAgent,
+      connectTimeoutMs: s.connectTimeoutMs,
+      headersTimeoutMs: s.timeoutMs,
+      bodyTimeoutMs: s.bodyTimeoutMs,
+      maxBodyBytes: s.maxBodyBytes,
+      allowNets: parseCidrs(s.allowNets),
+      proxy: config.proxy,
+      clock,
+      retries: s.retries,
+    });
+  return {
+    async get(url, opts) {
+      client ??= make();
+      return (await client).get(url, opts);
+    },
+    async close() {
+      const made = await client?.catch(() => null);
+      await made?.close();
+    },
+  };
 }

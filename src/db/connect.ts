@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import type SQLiteType from "better-sqlite3";
 import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect } from "kysely";
-import pg from "pg";
+import type pg from "pg";
 import { migrateToLatest } from "./migrate.js";
 import type { Database } from "./schema.js";
 
@@ -57,7 +57,7 @@ export function dialectOf(db: Kysely<any>): Dialect {
  * otherwise a SQLite file (created if needed, in WAL mode).
  */
 export async function openDatabase(location: string): Promise<Db> {
-  const db = isPostgresUrl(location) ? openPostgres(location) : openSqlite(location);
+  const db = isPostgresUrl(location) ? await openPostgres(location) : openSqlite(location);
   try {
     await migrateToLatest(db);
   } catch (err) {
@@ -67,16 +67,17 @@ export async function openDatabase(location: string): Promise<Db> {
   return db;
 }
 
-// bigint (count(*)) arrives as a string by default; Poick's counts fit a JS number. Per pool, not global.
-const pgTypes = {
-  getTypeParser: ((oid: number, format?: "text" | "binary") =>
-    oid === pg.types.builtins.INT8
-      ? (v: string) => Number(v)
-      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
-};
-
-function openPostgres(url: string): Db {
-  const pool = new pg.Pool({ connectionString: url, max: 10, types: pgTypes });
+/** pg is loaded only for a PostgreSQL URL: on SQLite its ~13 MiB would sit unused in every process. */
+async function openPostgres(url: string): Promise<Db> {
+  const { default: pgModule } = (await import("pg")) as { default: typeof pg };
+  // bigint (count(*)) arrives as a string by default; Poick's counts fit a JS number. Per pool, not global.
+  const types = {
+    getTypeParser: ((oid: number, format?: "text" | "binary") =>
+      oid === pgModule.types.builtins.INT8
+        ? (v: string) => Number(v)
+        : pgModule.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+  };
+  const pool = new pgModule.Pool({ connectionString: url, max: 10, types });
   // An idle client that loses its server emits 'error' on the pool; without a listener that ends the process.
   pool.on("error", () => {});
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });

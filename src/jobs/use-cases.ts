@@ -5,8 +5,18 @@ import type { HttpClient } from "../http/client.js";
 import type { Logger } from "../logger.js";
 import { queueDigests, queueStatusBoards, wireAlerts } from "./alert-hooks.js";
 import { withJobLock } from "./lock.js";
-import { type ScanDeps, type ScanOutcome, type ScanProgress, scanGroups } from "./scan.js";
-import { type SyncOutcome, syncGroups } from "./sync.js";
+import type { ScanDeps, ScanOutcome, ScanProgress } from "./scan.js";
+import type { SyncOutcome } from "./sync.js";
+
+/**
+ * The scanner and the listing readers (cheerio, chrono-node, markdown-it and their data, ~50 MiB) are
+ * loaded when a scan or sync first runs: a bot process answers commands for hours before its schedule
+ * (if it leads at all) needs them.
+ */
+const scanGroups: typeof import("./scan.js").scanGroups = async (...a) =>
+  (await import("./scan.js")).scanGroups(...a);
+const syncGroups: typeof import("./sync.js").syncGroups = async (...a) =>
+  (await import("./sync.js")).syncGroups(...a);
 
 export type Busy = { kind: "busy" };
 export type JobName = "scan" | "sync";
