@@ -7,6 +7,8 @@ import { HostLimiter } from "./http/limiter.js";
 import { createJobs, type Jobs } from "./jobs/use-cases.js";
 import { createProber } from "./liveness/probe.js";
 import { createLogger, type Logger } from "./logger.js";
+import { inlinePictures, type Pictures } from "./pictures/pictures.js";
+import { startRenderProcess } from "./pictures/render-process.js";
 
 /**
  * The one application behind every door. The bot (main.ts), its cron and `/pug-admin`, and every
@@ -19,12 +21,16 @@ export interface App {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly jobs: Jobs;
+  /** Maps and charts: drawn in this process, or in a renderer process (the bot). */
+  readonly pictures: Pictures;
   close(): Promise<void>;
 }
 
 export interface AppOptions {
   clock?: Clock;
   logger?: Logger;
+  /** Where pictures are drawn: "inline" (default: the CLI, tests) or a child "process" (the bot). */
+  pictures?: "inline" | "process";
 }
 
 export async function createApp(config: Readonly<Config>, o: AppOptions = {}): Promise<App> {
@@ -57,6 +63,15 @@ export async function createApp(config: Readonly<Config>, o: AppOptions = {}): P
       },
     },
   });
+  const pictures =
+    o.pictures === "process"
+      ? startRenderProcess({
+          logger,
+          idleMs: config.render.idleMs,
+          timeoutMs: config.render.timeoutMs,
+          maxMemoryMb: config.render.maxMemoryMb,
+        })
+      : inlinePictures();
   let closed = false;
   return {
     config,
@@ -64,9 +79,11 @@ export async function createApp(config: Readonly<Config>, o: AppOptions = {}): P
     clock,
     logger,
     jobs,
+    pictures,
     async close() {
       if (closed) return;
       closed = true;
+      await pictures.close();
       await http.close();
       await db.destroy();
     },

@@ -45,7 +45,8 @@ async function main(config: Readonly<Config>): Promise<void> {
     return;
   }
 
-  const app = await createApp(config);
+  // Maps and charts are drawn in a child process: the bot's event loop and memory stay free of resvg.
+  const app = await createApp(config, { pictures: "process" });
   const { db, clock, logger, jobs } = app;
   // Build the city index before Discord can ask: a first /pug near must not wait ~2 s for it.
   const gazetteer = await ensureGazetteer(db);

@@ -10,7 +10,6 @@ import type { Place } from "../geo/geocode.js";
 import { mapRequest } from "../jobs/map-request.js";
 import { findNear, type NearbyGroup, type NearResult, placeSuggestions } from "../jobs/near.js";
 import { STATUS_EMOJI } from "../liveness/status.js";
-import { renderMap } from "../present/map/render.js";
 import { clampEmbed, DISCORD_LIMITS } from "../text/discord-limits.js";
 import { clip, discordTime, formatKm, linkTo, relativeTime, safeText } from "../text/toolkit.js";
 import { type SubcommandData, showOption } from "./define.js";
@@ -184,8 +183,8 @@ export async function nearMap(
     });
     if (req.kind !== "map") return null;
     const groups = args.show === "alive" ? req.groups.filter((g) => g.status === "alive") : req.groups;
-    const map = renderMap(groups, req.view, { title: req.title, subtitle: req.subtitle });
-    return map.stats.onMap > 0 ? map.png : null;
+    const map = await deps.pictures.map(groups, req.view, { title: req.title, subtitle: req.subtitle });
+    return map.onMap > 0 ? map.png : null;
   } catch (err) {
     deps.logger.warn({ err, place: args.place }, "could not draw the near map");
     return null;

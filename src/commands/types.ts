@@ -32,8 +32,8 @@ export interface Responder {
   update(r: Reply): Promise<void>;
 }
 
-/** What a command may use: the application's database, clock, logger and use cases. */
-export type CommandDeps = Pick<App, "db" | "clock" | "logger" | "jobs">;
+/** What a command may use: the application's database, clock, logger, use cases and pictures. */
+export type CommandDeps = Pick<App, "db" | "clock" | "logger" | "jobs" | "pictures">;
 
 export type Choice = APIApplicationCommandOptionChoice<string>;
 
