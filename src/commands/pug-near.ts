@@ -230,9 +230,18 @@ export const nearButtons: ButtonHandler = {
     const [, page, , radius, show, ...q] = args;
     const near = { place: q.join(":"), radiusKm: Number(radius) || DEFAULT_RADIUS, show: show ?? "all" };
     const reply = await executeNear(deps, inv, { ...near, page: Number(page) || 0 });
-    // Another page of the same list: the same map, drawn again and sent with the page, because an
-    // embed's attachment:// name points at a file uploaded with the same request.
-    const png = reply.ephemeral ? null : await nearMap(deps, near);
-    await res.update(png ? withNearMap(reply, png) : reply);
+    if (reply.ephemeral || !reply.embeds?.length) return res.update(reply);
+    // The page at once, without the previous page's map (`files: []` removes it: Discord would show it
+    // beside the embed); then the same map, drawn again and sent as an edit, because an embed's
+    // attachment:// name points at a file uploaded with the same request. A page turn never waits for
+    // a picture (a renderer just starting takes a second or two).
+    await res.update({ ...reply, files: [] });
+    const png = await nearMap(deps, near);
+    if (!png) return;
+    try {
+      await res.edit(withNearMap(reply, png));
+    } catch (err) {
+      deps.logger.warn({ err, place: near.place }, "could not add the map to a near page");
+    }
   },
 };

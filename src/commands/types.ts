@@ -12,6 +12,7 @@ export interface Reply {
   embeds?: APIEmbed[];
   components?: APIActionRowComponent<APIComponentInMessageActionRow>[];
   ephemeral?: boolean;
+  /** The message's files; given (even empty), they replace the ones an edited message had. */
   files?: { name: string; data: Buffer }[];
 }
 
