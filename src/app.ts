@@ -31,12 +31,17 @@ export interface AppOptions {
   logger?: Logger;
   /** Where pictures are drawn: "inline" (default: the CLI, tests) or a child "process" (the bot). */
   pictures?: "inline" | "process";
+  /** SQLite's page cache (see openDatabase); default: better-sqlite3's 16 MiB. */
+  sqliteCacheMiB?: number;
 }
 
 export async function createApp(config: Readonly<Config>, o: AppOptions = {}): Promise<App> {
   const clock = o.clock ?? systemClock;
   const logger = o.logger ?? createLogger(config.logLevel, [config.discord.token]);
-  const db = await openDatabase(config.dbPath);
+  const db = await openDatabase(
+    config.dbPath,
+    o.sqliteCacheMiB === undefined ? {} : { sqliteCacheMiB: o.sqliteCacheMiB },
+  );
   const s = config.scan;
   const limiter = buildLimiter(config);
   const http = buildHttpClient(config, clock, limiter);
