@@ -119,10 +119,17 @@ export function startRenderProcess(o: RenderProcessOptions): Pictures & { pid():
   function send(c: Child, job: Job): void {
     const id = nextId++;
     job.id = id;
-    c.proc.send({ ...job.request, id } as RenderRequest, (err) => {
-      // The channel closed under us: the child's exit fails the job.
-      if (err) log.debug({ err: err.message }, "could not reach the renderer");
-    });
+    try {
+      c.proc.send({ ...job.request, id } as RenderRequest, (err) => {
+        // The channel closed under us: the child's exit fails the job.
+        if (err) log.debug({ err: err.message }, "could not reach the renderer");
+      });
+    } catch (err) {
+      // Nothing was sent (a value that can't be serialized): this picture fails, the renderer is fine.
+      finish(job);
+      job.reject(new RenderError("failed", String((err as Error)?.message ?? err)));
+      queueMicrotask(pump);
+    }
   }
 
   function dismiss(c: Child, how: "disconnect" | "kill"): void {

@@ -103,6 +103,14 @@ describe("the renderer process", () => {
     expect(r.spawned).toHaveLength(3);
   });
 
+  it("a request that can't be sent fails alone", async () => {
+    const r = renderer();
+    const unsendable = { ...TITLE, onDone: () => {} } as unknown as typeof TITLE;
+    expect(await reason(r.map(GROUPS, NEAR, unsendable))).toBe("failed");
+    expect((await r.map(GROUPS, NEAR, TITLE)).onMap).toBe(2);
+    expect(r.spawned).toHaveLength(1);
+  });
+
   it("a renderer that doesn't answer is killed at the deadline", async () => {
     const r = renderer({ entry: join(FAKES, "hung.ts"), timeoutMs: 500 });
     expect(await reason(r.map(GROUPS, NEAR, TITLE))).toBe("timeout");
