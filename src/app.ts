@@ -1,12 +1,14 @@
 import { type Clock, systemClock } from "./clock.js";
 import type { Config } from "./config.js";
 import { type Db, openDatabase } from "./db/connect.js";
-import { createHttpClient, type HttpClient } from "./http/client.js";
+import type { HttpClient } from "./http/client.js";
 import { parseCidrs } from "./http/guard.js";
 import { HostLimiter } from "./http/limiter.js";
 import { createJobs, type Jobs } from "./jobs/use-cases.js";
 import { createProber } from "./liveness/probe.js";
 import { createLogger, type Logger } from "./logger.js";
+import { inlinePictures, type Pictures } from "./pictures/pictures.js";
+import { startRenderProcess } from "./pictures/render-process.js";
 
 /**
  * The one application behind every door. The bot (main.ts), its cron and `/pug-admin`, and every
@@ -19,18 +21,27 @@ export interface App {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly jobs: Jobs;
+  /** Maps and charts: drawn in this process, or in a renderer process (the bot). */
+  readonly pictures: Pictures;
   close(): Promise<void>;
 }
 
 export interface AppOptions {
   clock?: Clock;
   logger?: Logger;
+  /** Where pictures are drawn: "inline" (default: the CLI, tests) or a child "process" (the bot). */
+  pictures?: "inline" | "process";
+  /** SQLite's page cache (see openDatabase); default: better-sqlite3's 16 MiB. */
+  sqliteCacheMiB?: number;
 }
 
 export async function createApp(config: Readonly<Config>, o: AppOptions = {}): Promise<App> {
   const clock = o.clock ?? systemClock;
   const logger = o.logger ?? createLogger(config.logLevel, [config.discord.token]);
-  const db = await openDatabase(config.dbPath);
+  const db = await openDatabase(
+    config.dbPath,
+    o.sqliteCacheMiB === undefined ? {} : { sqliteCacheMiB: o.sqliteCacheMiB },
+  );
   const s = config.scan;
   const limiter = buildLimiter(config);
   const http = buildHttpClient(config, clock, limiter);
@@ -57,6 +68,15 @@ export async function createApp(config: Readonly<Config>, o: AppOptions = {}): P
       },
     },
   });
+  const pictures =
+    o.pictures === "process"
+      ? startRenderProcess({
+          logger,
+          idleMs: config.render.idleMs,
+          timeoutMs: config.render.timeoutMs,
+          maxMemoryMb: config.render.maxMemoryMb,
+        })
+      : inlinePictures();
   let closed = false;
   return {
     config,
@@ -64,9 +84,11 @@ export async function createApp(config: Readonly<Config>, o: AppOptions = {}): P
     clock,
     logger,
     jobs,
+    pictures,
     async close() {
       if (closed) return;
       closed = true;
+      await pictures.close();
       await http.close();
       await db.destroy();
     },
@@ -87,23 +109,39 @@ export function buildLimiter(config: Readonly<Config>): HostLimiter {
   });
 }
 
-/** The process's one HTTP client: guard, proxy, timeouts, caps and politeness from the config. */
+/**
+ * The process's one HTTP client: guard, proxy, timeouts, caps and politeness from the config. It is
+ * built on the first request: only scans and syncs use it, and its modules (undici, cheerio for HTML
+ * redirect stubs, tldts) are ~40 MiB that a bot which is not the leader, or not scanning yet, never needs.
+ */
 export function buildHttpClient(
   config: Readonly<Config>,
   clock: Clock,
   limiter: HostLimiter = buildLimiter(config),
 ): HttpClient {
   const s = config.scan;
-  return createHttpClient({
-    limiter,
-    userAgent: config.userAgent,
-    connectTimeoutMs: s.connectTimeoutMs,
-    headersTimeoutMs: s.timeoutMs,
-    bodyTimeoutMs: s.bodyTimeoutMs,
-    maxBodyBytes: s.maxBodyBytes,
-    allowNets: parseCidrs(s.allowNets),
-    proxy: config.proxy,
-    clock,
-    retries: s.retries,
-  });
+  let client: Promise<HttpClient> | null = null;
+  const make = async (): Promise<HttpClient> =>
+    (await import("./http/client.js")).createHttpClient({
+      limiter,
+      userAgent: config.userAgent,
+      connectTimeoutMs: s.connectTimeoutMs,
+      headersTimeoutMs: s.timeoutMs,
+      bodyTimeoutMs: s.bodyTimeoutMs,
+      maxBodyBytes: s.maxBodyBytes,
+      allowNets: parseCidrs(s.allowNets),
+      proxy: config.proxy,
+      clock,
+      retries: s.retries,
+    });
+  return {
+    async get(url, opts) {
+      client ??= make();
+      return (await client).get(url, opts);
+    },
+    async close() {
+      const made = await client?.catch(() => null);
+      await made?.close();
+    },
+  };
 }

@@ -55,6 +55,15 @@ export interface Config {
     readonly intervalMs: number;
     readonly leaseMs: number;
   };
+  /** The bot's renderer process (maps and charts). */
+  readonly render: {
+    /** It exits after this long without a picture to draw (POICK_RENDER_IDLE_MS). */
+    readonly idleMs: number;
+    /** One picture's deadline; a renderer that takes longer is killed (POICK_RENDER_TIMEOUT_MS). */
+    readonly timeoutMs: number;
+    /** Its heap cap, and the size after a picture above which it is replaced (POICK_RENDER_MAX_MB). */
+    readonly maxMemoryMb: number;
+  };
   readonly schedule: {
     readonly syncCron: string;
     readonly scanCron: string;
@@ -226,6 +235,11 @@ export function loadConfig(env: Env = process.env, dotEnvPath: string | null = "
     dispatch: Object.freeze({
       intervalMs: int(e, "POICK_DISPATCH_INTERVAL_MS", 15_000, 100, 3_600_000),
       leaseMs: int(e, "POICK_DISPATCH_LEASE_MS", 120_000, 1000, 3_600_000),
+    }),
+    render: Object.freeze({
+      idleMs: int(e, "POICK_RENDER_IDLE_MS", 120_000, 0, 86_400_000),
+      timeoutMs: int(e, "POICK_RENDER_TIMEOUT_MS", 30_000, 100, 600_000),
+      maxMemoryMb: int(e, "POICK_RENDER_MAX_MB", 256, 64, 16_384),
     }),
     schedule: Object.freeze({
       syncCron: str(e, "POICK_SYNC_CRON") ?? "17 3 * * *",

@@ -1,6 +1,5 @@
 import { ApplicationCommandOptionType } from "discord-api-types/v10";
-import { buildReport } from "../jobs/report.js";
-import { REPORT_FORMATS, type ReportFormat, renderReport, wikiEditSummary } from "../present/report.js";
+import type { ReportFormat } from "../present/report.js";
 import { DISCORD_LIMITS } from "../text/discord-limits.js";
 import { clip, safeText } from "../text/toolkit.js";
 import type { SubcommandData } from "./define.js";
@@ -31,8 +30,15 @@ const INTRO: Record<Exclude<ReportFormat, "wiki">, string> = {
   json: "The dead and dormant groups with everything Poick knows.",
 };
 
-/** `/pug-admin report`: the same files as `poick report`, attached to a private answer. */
+/**
+ * `/pug-admin report`: the same files as `poick report`, attached to a private answer. The report's
+ * modules (the listing readers, markdown-it, csv-stringify) load on the first report, not at the bot's start.
+ */
 export async function executeReport(deps: CommandDeps, format: string | null): Promise<Reply> {
+  const [{ buildReport }, { REPORT_FORMATS, renderReport, wikiEditSummary }] = await Promise.all([
+    import("../jobs/report.js"),
+    import("../present/report.js"),
+  ]);
   const f: ReportFormat = REPORT_FORMATS.find((x) => x === format) ?? "markdown";
   const data = await buildReport(deps.db, deps.clock.now());
   const report = renderReport(data, f);

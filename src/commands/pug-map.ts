@@ -6,7 +6,6 @@ import { mapRequest } from "../jobs/map-request.js";
 import { DEFAULT_RADIUS_KM } from "../jobs/near.js";
 import { STATUS_EMOJI, STATUSES } from "../liveness/status.js";
 import { STATUS_CSS } from "../present/map/colors.js";
-import { renderMap } from "../present/map/render.js";
 import { clampEmbed, DISCORD_LIMITS } from "../text/discord-limits.js";
 import { clip, safeText } from "../text/toolkit.js";
 import { type SubcommandData, showOption } from "./define.js";
@@ -96,10 +95,13 @@ export async function answerMap(
       content: "There are no groups to map yet. An admin can run `/pug-admin sync`.",
     });
   await res.defer(false);
-  const map = renderMap(alive ? req.groups.filter((g) => g.status === "alive") : req.groups, req.view, {
-    title: req.title,
-    subtitle: req.subtitle,
-  });
+  let png: Buffer | null = null;
+  try {
+    const shown = alive ? req.groups.filter((g) => g.status === "alive") : req.groups;
+    png = (await deps.pictures.map(shown, req.view, { title: req.title, subtitle: req.subtitle })).png;
+  } catch (err) {
+    deps.logger.warn({ err }, "could not draw the map");
+  }
   const n = countBy(inArea);
   const unplaced = inArea.filter((g) => g.lat === null || g.lon === null).length;
   const lines = [
@@ -113,20 +115,22 @@ export async function answerMap(
     lines.push(
       `${unplaced} of them ${unplaced === 1 ? "has" : "have"} no known place and ${unplaced === 1 ? "isn't" : "aren't"} drawn.`,
     );
+  if (!png) lines.push("The picture couldn't be drawn just now; try again in a minute.");
   lines.push("The .geojson file opens in https://geojson.io, uMap or QGIS to zoom in and click the groups.");
   const embed: APIEmbed = clampEmbed({
     title: clip(req.title, DISCORD_LIMITS.title),
     description: lines.join("\n"),
     color: 0x3776ab,
-    image: { url: "attachment://map.png" },
+    ...(png && { image: { url: "attachment://map.png" } }),
     footer: { text: `${req.subtitle} · 🟢 alive 🟡 dormant 🔴 dead ⚪ unknown` },
   });
+  const geojson = {
+    name: "python-user-groups.geojson",
+    data: Buffer.from(JSON.stringify(groupsGeoJson(inArea))),
+  };
   const reply: Reply = {
     embeds: [embed],
-    files: [
-      { name: "map.png", data: map.png },
-      { name: "python-user-groups.geojson", data: Buffer.from(JSON.stringify(groupsGeoJson(inArea))) },
-    ],
+    files: png ? [{ name: "map.png", data: png }, geojson] : [geojson],
   };
   return res.edit(reply);
 }

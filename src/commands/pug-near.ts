@@ -10,7 +10,6 @@ import type { Place } from "../geo/geocode.js";
 import { mapRequest } from "../jobs/map-request.js";
 import { findNear, type NearbyGroup, type NearResult, placeSuggestions } from "../jobs/near.js";
 import { STATUS_EMOJI } from "../liveness/status.js";
-import { renderMap } from "../present/map/render.js";
 import { clampEmbed, DISCORD_LIMITS } from "../text/discord-limits.js";
 import { clip, discordTime, formatKm, linkTo, relativeTime, safeText } from "../text/toolkit.js";
 import { type SubcommandData, showOption } from "./define.js";
@@ -184,8 +183,8 @@ export async function nearMap(
     });
     if (req.kind !== "map") return null;
     const groups = args.show === "alive" ? req.groups.filter((g) => g.status === "alive") : req.groups;
-    const map = renderMap(groups, req.view, { title: req.title, subtitle: req.subtitle });
-    return map.stats.onMap > 0 ? map.png : null;
+    const map = await deps.pictures.map(groups, req.view, { title: req.title, subtitle: req.subtitle });
+    return map.onMap > 0 ? map.png : null;
   } catch (err) {
     deps.logger.warn({ err, place: args.place }, "could not draw the near map");
     return null;
@@ -231,9 +230,18 @@ export const nearButtons: ButtonHandler = {
     const [, page, , radius, show, ...q] = args;
     const near = { place: q.join(":"), radiusKm: Number(radius) || DEFAULT_RADIUS, show: show ?? "all" };
     const reply = await executeNear(deps, inv, { ...near, page: Number(page) || 0 });
-    // Another page of the same list: the same map, drawn again and sent with the page, because an
-    // embed's attachment:// name points at a file uploaded with the same request.
-    const png = reply.ephemeral ? null : await nearMap(deps, near);
-    await res.update(png ? withNearMap(reply, png) : reply);
+    if (reply.ephemeral || !reply.embeds?.length) return res.update(reply);
+    // The page at once, without the previous page's map (`files: []` removes it: Discord would show it
+    // beside the embed); then the same map, drawn again and sent as an edit, because an embed's
+    // attachment:// name points at a file uploaded with the same request. A page turn never waits for
+    // a picture (a renderer just starting takes a second or two).
+    await res.update({ ...reply, files: [] });
+    const png = await nearMap(deps, near);
+    if (!png) return;
+    try {
+      await res.edit(withNearMap(reply, png));
+    } catch (err) {
+      deps.logger.warn({ err, place: near.place }, "could not add the map to a near page");
+    }
   },
 };

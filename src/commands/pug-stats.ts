@@ -4,7 +4,6 @@ import { statsChartFor } from "../jobs/chart-data.js";
 import { groupStats, type StatsResult } from "../jobs/stats.js";
 import type { Jobs } from "../jobs/use-cases.js";
 import { STATUS_EMOJI, STATUSES } from "../liveness/status.js";
-import { statsChart } from "../present/chart.js";
 import { clampEmbed } from "../text/discord-limits.js";
 import { discordTime, percent, safeText } from "../text/toolkit.js";
 import type { SubcommandData } from "./define.js";
@@ -105,7 +104,7 @@ export async function answerStats(
   await res.defer(false);
   let png: Buffer | null = null;
   try {
-    png = statsChart(await statsChartFor(deps.db, filter), deps.clock.now()).png;
+    png = await deps.pictures.statsChart(await statsChartFor(deps.db, filter), deps.clock.now());
   } catch (err) {
     deps.logger.warn({ err }, "could not draw the stats chart");
   }

@@ -12,6 +12,7 @@ export interface Reply {
   embeds?: APIEmbed[];
   components?: APIActionRowComponent<APIComponentInMessageActionRow>[];
   ephemeral?: boolean;
+  /** The message's files; given (even empty), they replace the ones an edited message had. */
   files?: { name: string; data: Buffer }[];
 }
 
@@ -32,8 +33,8 @@ export interface Responder {
   update(r: Reply): Promise<void>;
 }
 
-/** What a command may use: the application's database, clock, logger and use cases. */
-export type CommandDeps = Pick<App, "db" | "clock" | "logger" | "jobs">;
+/** What a command may use: the application's database, clock, logger, use cases and pictures. */
+export type CommandDeps = Pick<App, "db" | "clock" | "logger" | "jobs" | "pictures">;
 
 export type Choice = APIApplicationCommandOptionChoice<string>;
 

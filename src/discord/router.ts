@@ -53,6 +53,9 @@ export function toMessage(r: Reply) {
     embeds: r.embeds ? clampEmbeds(r.embeds) : undefined,
     components: r.components,
     files: r.files?.map((f) => ({ attachment: f.data, name: f.name })),
+    // Given files are all the message's files: an edit or update drops the ones it had (Discord keeps
+    // a message's attachments unless told which to keep, and shows a kept picture beside the embed).
+    ...(r.files && { attachments: [] }),
     allowedMentions: { parse: [] as never[] },
   };
 }

@@ -9,12 +9,14 @@ import type { ScanDeps, ScanOutcome, ScanProgress } from "./scan.js";
 import type { SyncOutcome } from "./sync.js";
 
 /**
- * The scan and the sync are loaded when first run: a bot that only answers (or a follower shard)
- * and `poick near` never load the page readers and markdown-it; `poick scan` never loads the
- * listing readers and the gazetteer build.
+ * The scanner and the listing readers (cheerio, chrono-node, markdown-it and their data, ~50 MiB) are
+ * loaded when a scan or sync first runs: a bot process answers commands for hours before its schedule
+ * (if it leads at all) needs them.
  */
-const scanModule = () => import("./scan.js");
-const syncModule = () => import("./sync.js");
+const scanGroups: typeof import("./scan.js").scanGroups = async (...a) =>
+  (await import("./scan.js")).scanGroups(...a);
+const syncGroups: typeof import("./sync.js").syncGroups = async (...a) =>
+  (await import("./sync.js")).syncGroups(...a);
 
 export type Busy = { kind: "busy" };
 export type JobName = "scan" | "sync";
@@ -97,7 +99,6 @@ export function createJobs(d: JobsDeps): Jobs {
       exclusive(
         "scan",
         async (signal) => {
-          const { scanGroups } = await scanModule();
           const outcome = await scanGroups(scanDeps, { onProgress, signal });
           if (outcome.kind === "done")
             await queueStatusBoards(db, clock, `scan-${outcome.scanId ?? clock.now().toISOString()}`);
@@ -111,7 +112,7 @@ export function createJobs(d: JobsDeps): Jobs {
         db,
         clock,
         `scan:${groupId}`,
-        async (signal) => (await scanModule()).scanGroups(scanDeps, { groupIds: [groupId], signal }),
+        (signal) => scanGroups(scanDeps, { groupIds: [groupId], signal }),
         { logger },
       );
       queued();
@@ -120,8 +121,8 @@ export function createJobs(d: JobsDeps): Jobs {
     sync: (opts = {}) =>
       exclusive(
         "sync",
-        async () =>
-          (await syncModule()).syncGroups(
+        () =>
+          syncGroups(
             {
               db,
               clock,

@@ -209,12 +209,16 @@ describe("/pug near", () => {
     expect(res.last?.ephemeral).toBe(true);
   });
 
-  it("a page turn carries the map again", async () => {
+  it("a page turn shows the page at once, dropping the old map, then carries the map again", async () => {
     const app = await seeded();
     const inv = member();
     const res = new RecordingResponder();
     await nearButtons.execute(app, inv, [inv.userId, "0", "n", "2000", "all", "Katowice"], res);
-    expect(res.calls.map((c) => c.kind)).toEqual(["update"]);
+    expect(res.calls.map((c) => c.kind)).toEqual(["update", "edit"]);
+    const page = res.calls[0]?.reply;
+    expect(page?.files).toEqual([]);
+    expect(imageOf(page)).toBeUndefined();
+    expect(res.last?.embeds?.[0]?.description).toBe(page?.embeds?.[0]?.description);
     expect(imageOf(res.last)).toBe("attachment://near.png");
     expect(png(res.last, "near.png").width).toBe(1200);
   });

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { FakeDiscord } from "./fake-discord.js";
 
@@ -64,4 +65,32 @@ export function startBot(
     },
     exited,
   };
+}
+
+/** Processes whose parent is `pid`, with their command lines (Linux /proc). */
+export function childProcesses(pid: number): { pid: number; cmdline: string }[] {
+  const out: { pid: number; cmdline: string }[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      // The command name (in parentheses) may hold spaces: the fields after it are plain.
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid !== pid) continue;
+      out.push({
+        pid: Number(name),
+        cmdline: readFileSync(`/proc/${name}/cmdline`, "utf8").replace(/\0/g, " "),
+      });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** The bot's renderer process (src/pictures/render-worker), if one runs now. */
+export function rendererOf(bot: BotProcess): number | null {
+  const pid = bot.child.pid;
+  if (!pid) return null;
+  return childProcesses(pid).find((c) => c.cmdline.includes("render-worker"))?.pid ?? null;
 }
