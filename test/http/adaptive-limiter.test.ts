@@ -231,7 +231,12 @@ describe("HostLimiter, adaptive", () => {
       limiter.run("slow.test", (answered, sent) => {
         starts.push(now);
         sent(); // the headers left at once; the answer waits until every request has started
-        return new Promise<void>((resolve) => answers.push(() => (answered(), resolve())));
+        return new Promise<void>((resolve) =>
+          answers.push(() => {
+            answered();
+            resolve();
+          }),
+        );
       }),
     );
     for (let i = 0; i < 1000 && starts.length < 24; i++) await new Promise((r) => setImmediate(r));
