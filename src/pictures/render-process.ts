@@ -62,8 +62,12 @@ interface Job {
 
 const ownExtension = extname(fileURLToPath(import.meta.url));
 const DEFAULT_ENTRY = fileURLToPath(new URL(`./render-worker${ownExtension}`, import.meta.url));
-/** Flags of ours that must not reach the child: it gets a heap cap of its own, and a debugger's port is taken. */
-const NOT_INHERITED = /^--(max-old-space-size|inspect|debug|cpu-prof|heap-prof|prof\b)/;
+/**
+ * Flags of ours that must not reach the child: it gets a heap cap of its own, keeps V8's default young
+ * generation (a map allocates ~10 MB; the bot's small one is for its memory, not for drawing), and a
+ * debugger's port is taken.
+ */
+const NOT_INHERITED = /^--(max-old-space-size|max-semi-space-size|inspect|debug|cpu-prof|heap-prof|prof\b)/;
 
 const toBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 

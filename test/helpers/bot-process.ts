@@ -9,6 +9,14 @@ export const TSX_LOADER = import.meta.resolve("tsx");
 export const MAIN = join(ROOT, "src/main.ts");
 /** The built bot (`npm run build`), as an operator runs it. */
 export const BUILT_MAIN = join(ROOT, "dist/main.js");
+/** The Node flags `npm start` gives the bot (package.json's start script), so a built bot runs as shipped. */
+export const START_FLAGS: string[] = (() => {
+  const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: { start: string } };
+  const m = /^node\s+(.*?)\s*dist\/main\.js$/.exec(pkg.scripts.start.trim());
+  if (!m)
+    throw new Error(`package.json's start script is not "node [flags] dist/main.js": ${pkg.scripts.start}`);
+  return m[1] ? m[1].split(/\s+/) : [];
+})();
 
 export interface BotProcess {
   child: ChildProcess;
@@ -19,14 +27,17 @@ export interface BotProcess {
   exited: Promise<number | null>;
 }
 
-/** Starts the real bot (src/main.ts, or dist/main.js when `built`) as its own process, pointed at the fake Discord. */
+/**
+ * Starts the real bot (src/main.ts, or dist/main.js with `npm start`'s flags, or `nodeFlags`, when
+ * `built`) as its own process, pointed at the fake Discord.
+ */
 export function startBot(
   fake: FakeDiscord,
   opts: Record<string, string>,
-  how: { built?: boolean } = {},
+  how: { built?: boolean; nodeFlags?: readonly string[] } = {},
 ): BotProcess {
   const { cwd, ...env } = opts;
-  const args = how.built ? [BUILT_MAIN] : ["--import", TSX_LOADER, MAIN];
+  const args = how.built ? [...(how.nodeFlags ?? START_FLAGS), BUILT_MAIN] : ["--import", TSX_LOADER, MAIN];
   const child = spawn(process.execPath, args, {
     cwd: cwd ?? ROOT,
     detached: true,
