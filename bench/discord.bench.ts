@@ -1,9 +1,12 @@
 // The real bot (src/main.ts, in its own process) answering slash commands and autocomplete from the fake Discord,
 // at the fixture's 46 groups and at 100,000 synthetic groups, side by side with a minimal discord.js bot that
 // answers "pong" to everything (the floor: gateway + discord.js + one REST callback, no work).
-// Run: npm run build && npx tsx bench/discord.bench.ts [--n 200] [--groups 100000] [--seed 42] [--warmup 10] [--tsx]
-// Both bots run as plain `node` on built JavaScript (dist/main.js; the peer's script), as an operator runs them;
-// --tsx runs src/main.ts through tsx's loader instead (both bots then carry the loader's memory).
+// Run: npm run build && npx tsx bench/discord.bench.ts [--n 200] [--groups 100000] [--seed 42] [--warmup 10]
+//        [--tsx] [--plain-node]
+// Both bots run on built JavaScript as an operator runs them: Poick as `npm start` does (node with the start
+// script's flags, dist/main.js), the peer as plain `node`; --plain-node runs Poick without the start script's
+// flags; --tsx runs src/main.ts through tsx's loader instead (both bots then carry the loader's memory).
+// Poick draws its maps in a renderer process (its child): its RSS is reported apart, now and at its peak.
 // With DATABASE_URL set (scripts/with-postgres.sh), the 100,000 groups are also served from PostgreSQL.
 //
 // Latency = fake's INTERACTION_CREATE dispatch `at` -> the bot's first callback `at` (both Date.now(), so whole ms);
@@ -24,7 +27,7 @@ import { continentOf, countryName, regionName } from "../src/geo/countries.js";
 import { syncGroups } from "../src/jobs/sync.js";
 import { silentLogger } from "../src/logger.js";
 import { groupId } from "../src/sources/normalize-url.js";
-import { startBot, TSX_LOADER } from "../test/helpers/bot-process.js";
+import { childProcesses, startBot, TSX_LOADER } from "../test/helpers/bot-process.js";
 import {
   type FakeDiscord,
   type InteractionResult,
@@ -40,6 +43,8 @@ interface Args {
   seed: number;
   warmup: number;
   tsx: boolean;
+  /** Run dist/main.js with plain `node`, without the flags `npm start` gives it. */
+  plainNode: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -55,6 +60,7 @@ function parseArgs(argv: readonly string[]): Args {
     seed: int("seed", 42),
     warmup: int("warmup", 10, 0),
     tsx: argv.includes("--tsx"),
+    plainNode: argv.includes("--plain-node"),
   };
 }
 
@@ -102,14 +108,21 @@ function fragment(rand: Rand, s: string, minLen: number, maxLen: number): string
 const fmt = (ms: number): string => (Number.isNaN(ms) ? "–" : ms < 10 ? ms.toFixed(2) : ms.toFixed(1));
 const mib = (kb: number | null): string => (kb === null ? "–" : (kb / 1024).toFixed(0));
 
-function rssKb(pid: number | undefined): number | null {
+/** VmRSS (now) or VmHWM (the peak so far) of a process, from /proc. */
+function rssKb(pid: number | undefined, field: "VmRSS" | "VmHWM" = "VmRSS"): number | null {
   if (!pid) return null;
   try {
-    const m = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    const m = new RegExp(`${field}:\\s+(\\d+)\\s+kB`).exec(readFileSync(`/proc/${pid}/status`, "utf8"));
     return m ? Number(m[1]) : null;
   } catch {
     return null;
   }
+}
+
+/** The bot's renderer process (its child running render-worker), if one runs now. */
+function rendererPid(botPid: number | undefined): number | undefined {
+  if (!botPid) return undefined;
+  return childProcesses(botPid).find((c) => c.cmdline.includes("render-worker"))?.pid;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -415,6 +428,10 @@ interface BotRun {
   startMs: number;
   rssIdleKb: number | null;
   rssAfterKb: number | null;
+  /** The bot process's peak RSS over the whole run (VmHWM). */
+  rssPeakKb: number | null;
+  /** Poick's renderer process after the interactions: RSS now and its peak (null: none running). */
+  renderer: { rssKb: number | null; peakKb: number | null; pids: number };
   commands: Sample[];
   autocomplete: Sample[];
 }
@@ -435,14 +452,48 @@ async function drive(
 ): Promise<BotRun> {
   await sleep(IDLE_SETTLE_MS);
   const rssIdleKb = rssKb(pid);
-  for (const s of warmup.commands) await runCommand(fake, s, isOk);
-  for (const s of warmup.autocomplete) await runAutocomplete(fake, s);
-  const cmd: Sample[] = [];
-  for (const s of commands) cmd.push(await runCommand(fake, s, isOk));
-  const ac: Sample[] = [];
-  for (const s of autocomplete) ac.push(await runAutocomplete(fake, s));
-  const rssAfterKb = rssKb(pid);
-  return { who, startMs, rssIdleKb, rssAfterKb, commands: cmd, autocomplete: ac };
+  // Renderers come and go (started on the first picture, replaced when they grow): each one's peak is kept.
+  // This process is also the fake Discord whose clock the latencies come from: the known renderer's status is
+  // read once a second, and /proc is searched for a new one only when that read fails.
+  const rendererPeaks = new Map<number, number>();
+  let known: number | undefined;
+  const watch = setInterval(() => {
+    let hwm = known === undefined ? null : rssKb(known, "VmHWM");
+    if (hwm === null) {
+      known = rendererPid(pid);
+      hwm = known === undefined ? null : rssKb(known, "VmHWM");
+    }
+    if (known !== undefined && hwm !== null) rendererPeaks.set(known, hwm);
+  }, 1000);
+  try {
+    for (const s of warmup.commands) await runCommand(fake, s, isOk);
+    for (const s of warmup.autocomplete) await runAutocomplete(fake, s);
+    const cmd: Sample[] = [];
+    for (const s of commands) cmd.push(await runCommand(fake, s, isOk));
+    const ac: Sample[] = [];
+    for (const s of autocomplete) ac.push(await runAutocomplete(fake, s));
+    const rssAfterKb = rssKb(pid);
+    const r = rendererPid(pid);
+    const lastHwm = r === undefined ? null : rssKb(r, "VmHWM");
+    if (r !== undefined && lastHwm !== null) rendererPeaks.set(r, lastHwm);
+    const renderer = {
+      rssKb: r === undefined ? null : rssKb(r),
+      peakKb: rendererPeaks.size ? Math.max(...rendererPeaks.values()) : null,
+      pids: rendererPeaks.size,
+    };
+    return {
+      who,
+      startMs,
+      rssIdleKb,
+      rssAfterKb,
+      rssPeakKb: rssKb(pid, "VmHWM"),
+      renderer,
+      commands: cmd,
+      autocomplete: ac,
+    };
+  } finally {
+    clearInterval(watch);
+  }
 }
 
 /** SIGTERM (a clean shutdown), SIGKILL if it is still there after 5 s; both to the child's process group. */
@@ -468,7 +519,14 @@ async function runPoick(
   const where: Record<string, string> = isPostgresUrl(db.path)
     ? { DATABASE_URL: db.path }
     : { POICK_DB: db.path };
-  const bot = startBot(fake, { ...where, cwd: dir, POICK_LOG_LEVEL: "warn" }, { built: !a.tsx });
+  const bot = startBot(
+    fake,
+    { ...where, cwd: dir, POICK_LOG_LEVEL: "warn" },
+    {
+      built: !a.tsx,
+      ...(a.plainNode && { nodeFlags: [] }),
+    },
+  );
   try {
     await fake.waitFor(
       () => fake.commands(fake.guildId).length === 2,
@@ -601,8 +659,10 @@ function report(a: Args, prep: Preparation, runs: BotRun[], peer: BotRun): strin
       "not ok",
       "RSS idle (MiB)",
       "RSS after (MiB)",
+      "RSS peak (MiB)",
+      "renderer RSS after / peak (MiB)",
     ]),
-    row(Array.from({ length: 13 }, () => "---")),
+    row(Array.from({ length: 15 }, () => "---")),
   );
   for (const r of [...runs, peer]) {
     const c = statsOf(r.commands);
@@ -622,6 +682,8 @@ function report(a: Args, prep: Preparation, runs: BotRun[], peer: BotRun): strin
         String(c.failed + ac.failed),
         mib(r.rssIdleKb),
         mib(r.rssAfterKb),
+        mib(r.rssPeakKb),
+        r.renderer.pids ? `${mib(r.renderer.rssKb)} / ${mib(r.renderer.peakKb)}` : "–",
       ]),
     );
   }
@@ -672,7 +734,7 @@ function report(a: Args, prep: Preparation, runs: BotRun[], peer: BotRun): strin
     const place = statsOf(r.autocomplete.filter((s) => s.kind === "ac place")).p99;
     const group = statsOf(r.autocomplete.filter((s) => s.kind === "ac group")).p99;
     lines.push(
-      `Place autocomplete p99 at ${r.who}: ${fmt(place)} ms — target < ${P99_TARGET_MS} ms: ${place < P99_TARGET_MS ? "met" : "MISSED"} (group autocomplete p99 ${fmt(group)} ms). RSS ${mib(r.rssIdleKb)} MiB after start, ${mib(r.rssAfterKb)} MiB after ${r.commands.length + r.autocomplete.length} measured interactions (plus warm-up).`,
+      `Place autocomplete p99 at ${r.who}: ${fmt(place)} ms — target < ${P99_TARGET_MS} ms: ${place < P99_TARGET_MS ? "met" : "MISSED"} (group autocomplete p99 ${fmt(group)} ms). RSS ${mib(r.rssIdleKb)} MiB after start, ${mib(r.rssAfterKb)} MiB after ${r.commands.length + r.autocomplete.length} measured interactions (plus warm-up), target < 150: ${Math.max(r.rssIdleKb ?? 0, r.rssAfterKb ?? 0) < 150 * 1024 ? "met" : "MISSED"}; renderer process ${r.renderer.pids ? `${mib(r.renderer.rssKb)} MiB now, peak ${mib(r.renderer.peakKb)} MiB (${r.renderer.pids} started)` : "none"}.`,
     );
   }
   const bad = runs.flatMap((r) =>
