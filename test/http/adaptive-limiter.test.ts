@@ -83,6 +83,24 @@ async function serve(answer: Parameters<typeof recorder>[0], delayMs = 0): Promi
   return r;
 }
 
+/** Time that moves only when the limiter sleeps: `clock.now` is where it has got to. */
+function fakeTime() {
+  const clock = {
+    now: 0,
+    options: {
+      now: () => clock.now,
+      sleep: (ms: number) =>
+        new Promise<void>((resolve) =>
+          setImmediate(() => {
+            clock.now += ms;
+            resolve();
+          }),
+        ),
+    },
+  };
+  return clock;
+}
+
 describe("HostLimiter, adaptive", () => {
   it("never sends a host more than the ceiling in any 1-second window, as the host counts them", async () => {
     const limiter = new HostLimiter({ concurrency: 16, perHostConcurrency: 4, perHostPerSecond: 5 });
@@ -97,24 +115,13 @@ describe("HostLimiter, adaptive", () => {
   });
 
   it("starts polite and rises towards the ceiling while the host answers quickly, never above it", async () => {
-    let now = 0;
-    const limiter = new HostLimiter({
-      perHostPerSecond: 8,
-      startPerSecond: 2,
-      now: () => now,
-      sleep: (ms) =>
-        new Promise((resolve) =>
-          setImmediate(() => {
-            now += ms;
-            resolve();
-          }),
-        ),
-    });
+    const clock = fakeTime();
+    const limiter = new HostLimiter({ perHostPerSecond: 8, startPerSecond: 2, ...clock.options });
     const starts: number[] = [];
     await Promise.all(
       Array.from({ length: 40 }, () =>
         limiter.run("h.test", async () => {
-          starts.push(now);
+          starts.push(clock.now);
           limiter.observe("h.test", { status: 200, ms: 50 });
         }),
       ),
@@ -211,25 +218,18 @@ describe("HostLimiter, adaptive", () => {
   });
 
   it("counts a request from when it left, not until its answer: slow answers do not slow the pace", async () => {
-    let now = 0;
+    const clock = fakeTime();
     const limiter = new HostLimiter({
       concurrency: 100,
       perHostConcurrency: 100,
       perHostPerSecond: 8,
-      now: () => now,
-      sleep: (ms) =>
-        new Promise((resolve) =>
-          setImmediate(() => {
-            now += ms;
-            resolve();
-          }),
-        ),
+      ...clock.options,
     });
     const starts: number[] = [];
     const answers: (() => void)[] = [];
     const tasks = Array.from({ length: 24 }, () =>
       limiter.run("slow.test", (answered, sent) => {
-        starts.push(now);
+        starts.push(clock.now);
         sent(); // the headers left at once; the answer waits until every request has started
         return new Promise<void>((resolve) =>
           answers.push(() => {
