@@ -6,11 +6,13 @@
  * Both listings of bench/big-listing.ts (MyST Markdown and MoinMoin markup, ~9 MB each).
  * Run: npm run build && npx tsx bench/big-sync.bench.ts [--groups 100000] [--runs 1]
  * PostgreSQL too: scripts/with-postgres.sh npx tsx bench/big-sync.bench.ts
+ * Two builds side by side, run alternately: --cli before=/path/to/old/dist/cli.js,after=dist/cli.js
+ * (an old build is `git worktree add --detach DIR COMMIT`, node_modules linked in, `npx tsc -p tsconfig.build.json`).
  */
 import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { openDatabase } from "../src/db/connect.js";
@@ -23,12 +25,19 @@ const { values } = parseArgs({
     runs: { type: "string", default: "1" },
     seed: { type: "string", default: "13" },
     formats: { type: "string", default: "md,moin" },
+    cli: { type: "string", default: `this=${join(import.meta.dirname, "../dist/cli.js")}` },
   },
 });
 const GROUPS = Number(values.groups);
 const RUNS = Number(values.runs);
-const CLI = join(import.meta.dirname, "../dist/cli.js");
-if (!existsSync(CLI)) throw new Error("dist/cli.js is missing: run `npm run build` first");
+/** The builds to run, by label: each run goes through all of them in turn, so load falls on all alike. */
+const BUILDS = (values.cli as string).split(",").map((spec) => {
+  const eq = spec.indexOf("=");
+  const [label, path] = eq < 0 ? [spec, spec] : [spec.slice(0, eq), spec.slice(eq + 1)];
+  const cli = resolve(path);
+  if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first`);
+  return { label, cli };
+});
 
 interface Run {
   wallS: number;
@@ -39,9 +48,9 @@ interface Run {
 }
 
 /** One CLI process under GNU time: wall clock, user + system CPU, peak RSS. */
-function cliSync(file: string, env: Record<string, string>): Run {
+function cliSync(cli: string, file: string, env: Record<string, string>): Run {
   const load = loadavg()[0] as number;
-  const r = spawnSync("/usr/bin/time", ["-v", process.execPath, CLI, "sync", "--source", file], {
+  const r = spawnSync("/usr/bin/time", ["-v", process.execPath, cli, "sync", "--source", file], {
     encoding: "utf8",
     env: { ...process.env, POICK_LOG_LEVEL: "warn", ...env },
   });
@@ -68,11 +77,34 @@ const rows: string[] = [];
 const f1 = (n: number) => n.toFixed(1);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
-function record(engine: string, what: string, runs: Run[]) {
+function record(engine: string, build: string, what: string, runs: Run[]) {
   rows.push(
-    `| ${engine} | ${what} | ${f1(median(runs.map((r) => r.wallS)))} s | ${f1(median(runs.map((r) => r.cpuS)))} s | ${Math.round(median(runs.map((r) => r.rssMiB)))} MiB | ${runs.map((r) => r.load.toFixed(1)).join(", ")} |`,
+    `| ${engine} | ${build} | ${what} | ${f1(median(runs.map((r) => r.wallS)))} s | ${f1(median(runs.map((r) => r.cpuS)))} s | ${Math.round(median(runs.map((r) => r.rssMiB)))} MiB | ${Math.round(Math.max(...runs.map((r) => r.rssMiB)))} MiB | ${runs.map((r) => r.load.toFixed(1)).join(", ")} |`,
   );
   process.stderr.write(`${rows.at(-1)}\n  ${runs.at(-1)?.summary}\n`);
+}
+
+/** Runs of one format for every build, the builds taking turns; `fresh` gives each run its database. */
+async function runAll(
+  engine: string,
+  fmt: string,
+  file: string,
+  fresh: (build: string, i: number) => Promise<{ env: Record<string, string>; done: () => Promise<void> }>,
+) {
+  const first = new Map(BUILDS.map((b) => [b.label, [] as Run[]]));
+  const again = new Map(BUILDS.map((b) => [b.label, [] as Run[]]));
+  for (let i = 0; i < RUNS; i++) {
+    for (const b of BUILDS) {
+      const { env, done } = await fresh(b.label, i);
+      first.get(b.label)?.push(cliSync(b.cli, file, env));
+      again.get(b.label)?.push(cliSync(b.cli, file, env));
+      await done();
+    }
+  }
+  for (const b of BUILDS) {
+    record(engine, b.label, `first sync, ${fmt}`, first.get(b.label) ?? []);
+    record(engine, b.label, `re-sync, ${fmt}`, again.get(b.label) ?? []);
+  }
 }
 
 try {
@@ -88,18 +120,16 @@ try {
   await ensureGazetteer(db0);
   await db0.destroy();
   for (const fmt of formats) {
-    const first: Run[] = [];
-    const again: Run[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      const path = join(dir, `run-${fmt}-${i}.db`);
+    await runAll("SQLite", fmt, files[fmt] as string, async (build, i) => {
+      const path = join(dir, `run-${fmt}-${build}-${i}.db`);
       copyFileSync(base, path);
-      first.push(cliSync(files[fmt] as string, { POICK_DB: path }));
-      again.push(cliSync(files[fmt] as string, { POICK_DB: path }));
-      rmSync(path, { force: true });
-      for (const ext of ["-wal", "-shm"]) rmSync(path + ext, { force: true });
-    }
-    record("SQLite", `first sync, ${fmt}`, first);
-    record("SQLite", `re-sync, ${fmt}`, again);
+      return {
+        env: { POICK_DB: path },
+        done: async () => {
+          for (const ext of ["", "-wal", "-shm"]) rmSync(path + ext, { force: true });
+        },
+      };
+    });
   }
 
   const server = process.env.DATABASE_URL;
@@ -119,16 +149,11 @@ try {
     await pg0.destroy();
     try {
       for (const fmt of formats) {
-        const first: Run[] = [];
-        const again: Run[] = [];
-        for (let i = 0; i < RUNS; i++) {
+        await runAll("PostgreSQL", fmt, files[fmt] as string, async () => {
           await admin.query("drop database if exists poick_bench_big with (force)");
           await admin.query("create database poick_bench_big template poick_bench_big_base");
-          first.push(cliSync(files[fmt] as string, { DATABASE_URL: url("poick_bench_big") }));
-          again.push(cliSync(files[fmt] as string, { DATABASE_URL: url("poick_bench_big") }));
-        }
-        record("PostgreSQL", `first sync, ${fmt}`, first);
-        record("PostgreSQL", `re-sync, ${fmt}`, again);
+          return { env: { DATABASE_URL: url("poick_bench_big") }, done: async () => {} };
+        });
       }
     } finally {
       await admin.query("drop database if exists poick_bench_big with (force)");
@@ -145,6 +170,8 @@ try {
 console.log(
   `\n\`poick sync --source FILE\`, ${GROUPS.toLocaleString("en")} groups, Node ${process.versions.node}, ${RUNS} run(s) each, median\n`,
 );
-console.log("| database | what | wall | CPU (user + sys) | peak RSS | load average at start |");
-console.log("| --- | --- | --: | --: | --: | --- |");
+console.log(
+  "| database | build | what | wall | CPU (user + sys) | peak RSS | worst peak RSS | load average at each start |",
+);
+console.log("| --- | --- | --- | --: | --: | --: | --: | --- |");
 for (const r of rows) console.log(r);

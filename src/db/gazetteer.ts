@@ -4,7 +4,7 @@ import { type Kysely, sql } from "kysely";
 import { PLACE_ALIASES } from "../geo/aliases.js";
 import { readSourceCities, type SourceCity } from "../geo/city-source.js";
 import { placeKey } from "../geo/normalize.js";
-import { type Db, writeTransaction } from "./connect.js";
+import { type Db, dialectOf, writeTransaction } from "./connect.js";
 import type { CityRow, Database } from "./schema.js";
 
 /** Bump when the way rows or keys are built changes; the alias table is hashed in automatically. */
@@ -238,6 +238,49 @@ export async function findCitiesByKey(
     aliased = aliased.where("cities.country", "=", country);
   }
   return direct.union(aliased).orderBy("population", "desc").orderBy("id").limit(limit).execute();
+}
+
+/** Keys per bulk look-up (one JSON parameter each). */
+const KEYS_PER_QUERY = 2_000;
+
+/**
+ * findCitiesByKey for many keys at once and every country: each key's cities (by name or alternate name, once
+ * each), biggest first. One query per couple of thousand keys instead of one each: on PostgreSQL every look-up is
+ * a round trip, and a 100,000-group listing asks about 70,000 city names. The keys go as one JSON array, so the
+ * statement's text never changes (SQLite's prepared statements are kept by text: IN lists of varying length left
+ * hundreds of big ones behind, 90 MB).
+ */
+export async function findCitiesByKeys(db: Db, keys: readonly string[]): Promise<Map<string, CityRow[]>> {
+  const found = new Map<string, CityRow[]>();
+  const wanted = [...new Set(keys.filter((k) => k.length > 0))];
+  for (const k of wanted) found.set(k, []);
+  const jsonKeys = (json: string) =>
+    dialectOf(db) === "postgres"
+      ? sql<string>`(select json_array_elements_text(${json}::json))`
+      : sql<string>`(select value from json_each(${json}))`;
+  for (let i = 0; i < wanted.length; i += KEYS_PER_QUERY) {
+    const json = JSON.stringify(wanted.slice(i, i + KEYS_PER_QUERY));
+    const rows = await db
+      .selectFrom("cities")
+      .selectAll()
+      .select(sql<string>`cities.key`.as("matched_key"))
+      .where("key", "in", jsonKeys(json))
+      .unionAll(
+        db
+          .selectFrom("cities")
+          .innerJoin("city_names", "city_names.city_id", "cities.id")
+          .selectAll("cities")
+          .select(sql<string>`city_names.key`.as("matched_key"))
+          .where("city_names.key", "in", jsonKeys(json)),
+      )
+      .execute();
+    for (const { matched_key, ...city } of rows) {
+      const list = found.get(matched_key);
+      if (list && !list.some((c) => c.id === city.id)) list.push(city);
+    }
+  }
+  for (const list of found.values()) list.sort((a, b) => b.population - a.population || a.id - b.id);
+  return found;
 }
 
 /** The smallest string above every string that starts with `prefix` (for an index range scan). */

@@ -274,6 +274,20 @@ async function cityAnywhere(
   return found[0] ? cityFix(found[0], 0.5) : null;
 }
 
+/** The listing's city text as a place to look up: "- India (BarodaPUG wiki)", the country itself, names no city. */
+function cityTextOf(g: GroupWhere): string | null {
+  const cityText = g.city?.trim() || null;
+  return cityText && countryCode(cityText) !== null && countryCode(cityText) === countryCode(g.country)
+    ? null
+    : cityText;
+}
+
+/** The keys locateGroup first looks up for a group, in any country: one per reading of its city text. */
+export function cityKeysOf(g: GroupWhere): string[] {
+  const city = cityTextOf(g);
+  return city ? cityReadings(city).map((r) => placeKey(r.text)) : [];
+}
+
 /**
  * Coordinates for a group from the listing's continent / country / region / city headings. The city is looked up
  * in the heading's country and region (Portland, Maine vs Oregon); a city that cannot be found falls back to the
@@ -294,12 +308,7 @@ export async function locateGroup(lookup: CityLookup, g: GroupWhere): Promise<Ge
           .filter((h) => h.length > 3)
           .map((h) => countryCode(h))
           .find((c) => c !== null) ?? countryCode(g.region)));
-  const cityText = g.city?.trim() || null;
-  // "- India (BarodaPUG wiki)": a city text that is the country itself names no city.
-  const city =
-    cityText && countryCode(cityText) !== null && countryCode(cityText) === countryCode(g.country)
-      ? null
-      : cityText;
+  const city = cityTextOf(g);
   const labelled = (fix: GeoFix | null): GeoFix | null =>
     fix ? { ...fix, placeLabel: fix.placeLabel ?? fix.matchedName } : null;
   if (!country) {

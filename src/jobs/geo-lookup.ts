@@ -1,5 +1,5 @@
 import type { Db } from "../db/connect.js";
-import { findCitiesByKey, findCitiesByPrefix, findRegionCapital } from "../db/gazetteer.js";
+import { findCitiesByKey, findCitiesByKeys, findCitiesByPrefix, findRegionCapital } from "../db/gazetteer.js";
 import type { CityRow } from "../db/schema.js";
 import type { CityCandidate, CityLookup } from "../geo/geocode.js";
 
@@ -51,5 +51,32 @@ export function memoLookup(lookup: CityLookup): CityLookup {
           return hit;
         }
       : undefined,
+  };
+}
+
+/** Cities per key, as findCitiesByKey answers: the same limit. */
+const KEY_LIMIT = 100;
+
+/**
+ * A lookup that can be told which keys come next: their cities are fetched together (findCitiesByKeys) and
+ * answer byKey for any country until the next prefetch. Anything else asks `lookup`.
+ */
+export function prefetchingLookup(
+  db: Db,
+  lookup: CityLookup,
+): CityLookup & { prefetch(keys: readonly string[]): Promise<void> } {
+  let ahead = new Map<string, CityCandidate[]>();
+  return {
+    async prefetch(keys) {
+      const rows = await findCitiesByKeys(db, keys);
+      ahead = new Map([...rows].map(([k, list]) => [k, list.map(toCandidate)]));
+    },
+    byKey: (key, country) => {
+      const all = ahead.get(key);
+      if (!all) return lookup.byKey(key, country);
+      return Promise.resolve((country ? all.filter((c) => c.country === country) : all).slice(0, KEY_LIMIT));
+    },
+    byPrefix: (prefix, limit) => lookup.byPrefix(prefix, limit),
+    regionCapital: lookup.regionCapital && ((country, admin) => lookup.regionCapital!(country, admin)),
   };
 }

@@ -9,7 +9,7 @@ import {
   type SyncChannel,
   type SyncUpsert,
 } from "../db/groups.js";
-import { type GeoFix, type GroupWhere, locateGroup } from "../geo/geocode.js";
+import { cityKeysOf, type GeoFix, type GroupWhere, locateGroup } from "../geo/geocode.js";
 import type { HttpClient } from "../http/client.js";
 import { stripCredentials } from "../http/redirects.js";
 import type { Logger } from "../logger.js";
@@ -22,7 +22,7 @@ import {
 import { groupId, normalizeUrl } from "../sources/normalize-url.js";
 import { readListing } from "../sources/read-listing.js";
 import type { ListedGroup, ListingFormat, ListingReading, SkippedItem } from "../sources/types.js";
-import { dbCityLookup, memoLookup } from "./geo-lookup.js";
+import { dbCityLookup, memoLookup, prefetchingLookup } from "./geo-lookup.js";
 
 export const WIKI_SOURCE_ID = "wiki";
 
@@ -199,6 +199,9 @@ export async function syncGroups(deps: SyncDeps, req: SyncRequest): Promise<Sync
   };
 }
 
+/** Groups placed per gazetteer prefetch. */
+const PLACE_WINDOW = 2_000;
+
 /** Most groups list no other links: one empty list for all of them (an array each is 3 MB at 100,000). */
 const NO_CHANNELS: readonly SyncChannel[] = Object.freeze([]);
 
@@ -211,19 +214,31 @@ async function placeGroups(
   db: Db,
   listed: ListedGroup[],
 ): Promise<{ upserts: SyncUpsert[]; placed: number }> {
-  const lookup = memoLookup(dbCityLookup(db));
+  const lookup = prefetchingLookup(db, memoLookup(dbCityLookup(db)));
   const fixes = new Map<string, GeoFix>();
   const hinted = new Set<string>();
   const upserts: SyncUpsert[] = [];
   const seen = new Set<string>();
   let placed = 0;
+  const whereOf = (g: ListedGroup) => `${g.city}|${g.region}|${g.country}|${g.continent}`;
   listed.reverse();
-  for (let g = listed.pop(); g; g = listed.pop()) {
+  while (listed.length > 0) {
+    // The next few thousand groups' cities fetched in one go: one round trip, not one per place.
+    const window = listed.splice(Math.max(0, listed.length - PLACE_WINDOW)).reverse();
+    await lookup.prefetch(window.flatMap((g) => (fixes.has(whereOf(g)) ? [] : cityKeysOf(g))));
+    for (const g of window) {
+      const row = await placeGroup(g);
+      if (row) upserts.push(row);
+    }
+  }
+  return { upserts, placed };
+
+  async function placeGroup(g: ListedGroup): Promise<SyncUpsert | null> {
     const url = stripCredentials(g.url);
     const normalized = normalizeUrl(url);
-    if (seen.has(normalized)) continue;
+    if (seen.has(normalized)) return null;
     seen.add(normalized);
-    const where = `${g.city}|${g.region}|${g.country}|${g.continent}`;
+    const where = whereOf(g);
     const withHints = (h: ListedGroup) => `${where}|${(h.placeHints ?? []).join("/")}`;
     let fix = fixes.get(hinted.has(where) ? withHints(g) : where);
     if (!fix) {
@@ -233,7 +248,7 @@ async function placeGroups(
       fixes.set(asking.asked ? withHints(g) : where, fix);
     }
     if (fix.level === "city") placed++;
-    upserts.push({
+    return {
       id: groupId(g.name, normalized),
       name: g.name,
       url,
@@ -269,10 +284,8 @@ async function placeGroups(
       lon: fix.lon,
       geo_confidence: fix.confidence,
       geo_level: fix.level,
-    });
+    };
   }
-
-  return { upserts, placed };
 }
 
 /** Where a listed group is, for the geocoder, noting whether it read the place hints. */

@@ -5,6 +5,7 @@ import { type Db, openDatabase } from "../../src/db/connect.js";
 import {
   ensureGazetteer,
   findCitiesByKey,
+  findCitiesByKeys,
   findCitiesByPrefix,
   GAZETTEER_VERSION,
 } from "../../src/db/gazetteer.js";
@@ -144,6 +145,31 @@ describe("look-ups", () => {
     expect(await findCitiesByKey(db, "portland", "US", 2)).toHaveLength(2);
     expect(await findCitiesByKey(db, "no such place at all")).toEqual([]);
     expect(await findCitiesByKey(db, "")).toEqual([]);
+  });
+
+  it("answers many keys at once as it answers each alone, in every country", async () => {
+    const keys = [
+      "portland",
+      "san jose",
+      "krakow",
+      "cracow",
+      "halle",
+      "san sebastian",
+      "springfield",
+      "saint petersburg",
+      "london",
+      "no such place at all",
+      "",
+    ];
+    const many = await findCitiesByKeys(db, [...keys, "portland"]);
+    for (const key of keys) {
+      const all = many.get(key) ?? [];
+      expect(all).toEqual(await findCitiesByKey(db, key, undefined, 10_000));
+      for (const country of new Set([...all.map((c) => c.country), "US", "PL"]))
+        expect(all.filter((c) => c.country === country).slice(0, 100)).toEqual(
+          await findCitiesByKey(db, key, country),
+        );
+    }
   });
 
   it("finds cities by key prefix, biggest first, aliases included", async () => {
