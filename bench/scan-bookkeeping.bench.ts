@@ -8,8 +8,8 @@
  * 10,000 transitions with their events and alert hooks). Each scan (and the peer) runs in a process of its
  * own, so its peak RSS (getrusage) is its own, not what seeding the 100,000 groups (or the peer) left in the
  * heap; "RSS at start" is that process before it scans. --live adds the live heap after a full GC, ten
- * times per scan.
- * Run: npx tsx bench/scan-bookkeeping.bench.ts [--groups 100000] [--only sqlite,peer] [--live]
+ * times per scan; --heap-mib N runs the scans and the peer with node --max-old-space-size=N.
+ * Run: npx tsx bench/scan-bookkeeping.bench.ts [--groups 100000] [--only sqlite,peer] [--live] [--heap-mib N]
  * PostgreSQL: scripts/with-postgres.sh npx tsx bench/scan-bookkeeping.bench.ts --only postgres
  */
 import { spawn } from "node:child_process";
@@ -36,6 +36,9 @@ const { values } = parseArgs({
     // Also take the live heap (heapUsed right after a full GC) ten times per scan: what the scan keeps,
     // without V8's slack. The GCs cost time, so the timed columns are best read from a run without it.
     live: { type: "boolean", default: false },
+    // Caps the old space of the scan and peer processes (node --max-old-space-size): how much of the peak
+    // RSS is V8 letting its heap grow before it collects, rather than what the scan keeps.
+    "heap-mib": { type: "string" },
     round: { type: "string", default: "0" },
   },
 });
@@ -149,6 +152,7 @@ function inChild(args: string[]): Promise<Run> {
       process.execPath,
       [
         ...(values.live ? ["--expose-gc"] : []),
+        ...(values["heap-mib"] ? [`--max-old-space-size=${values["heap-mib"]}`] : []),
         "--import",
         import.meta.resolve("tsx"),
         import.meta.filename,
@@ -275,7 +279,7 @@ if (server && ONLY.has("postgres")) {
 const f = (n: number) => n.toFixed(n < 10 ? 2 : 1);
 const us = (s: number) => `${((s * 1e6) / GROUPS).toFixed(0)} µs`;
 console.log(
-  `\nScan bookkeeping, ${GROUPS.toLocaleString("en")} groups, prober answering from memory, concurrency ${settings.concurrency}, Node ${process.versions.node}, load average ${load0.toFixed(1)} → ${(loadavg()[0] as number).toFixed(1)}\n`,
+  `\nScan bookkeeping, ${GROUPS.toLocaleString("en")} groups, prober answering from memory, concurrency ${settings.concurrency}, Node ${process.versions.node}${values["heap-mib"] ? `, --max-old-space-size=${values["heap-mib"]}` : ""}, load average ${load0.toFixed(1)} → ${(loadavg()[0] as number).toFixed(1)}\n`,
 );
 const minus = (a: number, b: number) => `${f(a - b)} s (${us(a - b)})`;
 console.log(
