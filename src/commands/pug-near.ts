@@ -8,7 +8,7 @@ import {
 } from "discord-api-types/v10";
 import type { Place } from "../geo/geocode.js";
 import { mapRequest } from "../jobs/map-request.js";
-import { findNear, type NearbyGroup, type NearResult, placeSuggestions } from "../jobs/near.js";
+import { findNear, MAX_GROUPS, type NearbyGroup, type NearResult, placeSuggestions } from "../jobs/near.js";
 import { STATUS_EMOJI } from "../liveness/status.js";
 import { clampEmbed, DISCORD_LIMITS } from "../text/discord-limits.js";
 import { clip, discordTime, formatKm, linkTo, relativeTime, safeText } from "../text/toolkit.js";
@@ -65,13 +65,16 @@ export interface NearView {
   query: string;
 }
 
-/** Pure rendering: near result -> one embed with a page of groups and page buttons. */
+/**
+ * Pure rendering: near result -> one embed with a page of groups and page buttons. `result.groups` is that
+ * page (findNear read only it); `groupsTotal` gives the page count, up to the MAX_GROUPS nearest.
+ */
 export function renderNear(v: NearView, now: Date): Reply {
   const { result } = v;
-  const listed = v.show === "alive" ? result.groups.filter((g) => g.group.status === "alive") : result.groups;
-  const pages = Math.max(1, Math.ceil(listed.length / PAGE_SIZE));
+  const slice = result.groups.slice(0, PAGE_SIZE);
+  const total = result.groupsTotal;
+  const pages = Math.max(1, Math.ceil(Math.min(total, MAX_GROUPS) / PAGE_SIZE));
   const page = Math.min(Math.max(0, v.page), pages - 1);
-  const slice = listed.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE);
   const lines: string[] = [];
   if (slice.length === 0) {
     lines.push(`No ${v.show === "alive" ? "alive " : ""}groups within ${formatKm(result.radiusKm)}.`);
@@ -89,7 +92,7 @@ export function renderNear(v: NearView, now: Date): Reply {
     description: lines.join("\n"),
     color: 0x3776ab,
     footer: {
-      text: `Within ${formatKm(result.radiusKm)} · ${listed.length} group${listed.length === 1 ? "" : "s"}${pages > 1 ? ` · page ${page + 1}/${pages}` : ""} · 🟢 alive 🟡 dormant 🔴 dead ⚪ unknown`,
+      text: `Within ${formatKm(result.radiusKm)} · ${total} ${v.show === "alive" ? "alive " : ""}group${total === 1 ? "" : "s"}${pages > 1 ? ` · page ${page + 1}/${pages}` : ""} · 🟢 alive 🟡 dormant 🔴 dead ⚪ unknown`,
     },
   });
   const reply: Reply = { embeds: [embed] };
@@ -149,12 +152,24 @@ export async function executeNear(
   args: { place: string; radiusKm: number | null; show: string | null; page?: number },
 ): Promise<Reply> {
   const show = args.show === "alive" ? "alive" : "all";
-  const result = await findNear(deps.db, args.place, { radiusKm: args.radiusKm ?? DEFAULT_RADIUS });
+  const ask = (page: number) =>
+    findNear(deps.db, args.place, {
+      radiusKm: args.radiusKm ?? DEFAULT_RADIUS,
+      aliveOnly: show === "alive",
+      offset: page * PAGE_SIZE,
+      limit: PAGE_SIZE,
+    });
+  let page = Math.min(Math.max(0, args.page ?? 0), Math.ceil(MAX_GROUPS / PAGE_SIZE) - 1);
+  let result = await ask(page);
   if (result.kind !== "found") return didYouMean(args.place, result.kind, result.suggestions);
-  return renderNear(
-    { result, page: args.page ?? 0, show, userId: inv.userId, query: args.place },
-    deps.clock.now(),
-  );
+  // A button from an older answer may point past the end now: show the last page there is.
+  const last = Math.max(0, Math.ceil(Math.min(result.groupsTotal, MAX_GROUPS) / PAGE_SIZE) - 1);
+  if (page > last) {
+    page = last;
+    result = await ask(page);
+    if (result.kind !== "found") return didYouMean(args.place, result.kind, result.suggestions);
+  }
+  return renderNear({ result, page, show, userId: inv.userId, query: args.place }, deps.clock.now());
 }
 
 export async function autocompletePlace(deps: CommandDeps, value: string): Promise<Choice[]> {

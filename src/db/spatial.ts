@@ -140,7 +140,7 @@ export async function withinQuery(
   db: Db,
   p: Point,
   ringKm: number,
-  opts: NearOptions & { limit: number },
+  opts: NearOptions & { limit: number; offset?: number },
 ): Promise<GroupsQuery> {
   const sdb = db as unknown as SpatialDb;
   const distance = distanceSql(p);
@@ -201,19 +201,20 @@ export async function withinQuery(
   }
   if (opts.excludeId !== undefined) q = q.where("g.id", "!=", opts.excludeId);
   if (!world) q = q.where(distance, "<=", literal(ringKm));
-  return q.orderBy("distance_km").orderBy("g.name").orderBy("g.id").limit(opts.limit);
+  q = q.orderBy("distance_km").orderBy("g.name").orderBy("g.id").limit(opts.limit);
+  return opts.offset ? q.offset(opts.offset) : q;
 }
 
 function toResult(rows: (GroupRow & { distance_km: number })[]): GroupAtDistance[] {
   return rows.map(({ distance_km, ...group }) => ({ group, distanceKm: Number(distance_km) }));
 }
 
-/** Groups within `radiusKm` of a point, nearest first, at most `limit`. */
+/** Groups within `radiusKm` of a point, nearest first, at most `limit` (after skipping `offset`: a later page). */
 export async function groupsWithin(
   db: Db,
   p: Point,
   radiusKm: number,
-  opts: NearOptions & { limit: number },
+  opts: NearOptions & { limit: number; offset?: number },
 ): Promise<GroupAtDistance[]> {
   return toResult(await (await withinQuery(db, p, radiusKm, opts)).execute());
 }
@@ -234,6 +235,30 @@ export async function countWithin(
 }
 
 /**
+ * Whether any placed, listed group (any alive one, with `aliveOnly`) exists anywhere: one index probe. Before the
+ * first scan no group is alive, and the nearest-alive search would otherwise widen its rings to the whole world.
+ */
+export async function anyPlaced(db: Db, opts: Pick<NearOptions, "aliveOnly"> = {}): Promise<boolean> {
+  return (await anyPlacedQuery(db, opts).executeTakeFirst()) !== undefined;
+}
+
+/** The query of anyPlaced, exported for the test that reads its plan. */
+export function anyPlacedQuery(db: Db, opts: Pick<NearOptions, "aliveOnly"> = {}) {
+  const sdb = db as unknown as SpatialDb;
+  if (dialectOf(db) === "sqlite") {
+    // Alive groups sit at 1 in the R*Tree's third dimension: with none, every node's box is at 0 there.
+    const q = sdb.selectFrom("groups_geo").select("key as found");
+    return (opts.aliveOnly ? q.where("min_alive", ">=", sql.lit(1)) : q).limit(1);
+  }
+  // Side by side, PostgreSQL: the predicates of the partial spatial indexes, literally.
+  const q = sdb
+    .selectFrom("groups as g")
+    .select(sql<number>`1`.as("found"))
+    .where(sql<SqlBool>`g.lat is not null and g.lon is not null and g.removed_at is null`);
+  return (opts.aliveOnly ? q.where(sql<SqlBool>`g.status = 'alive'`) : q).limit(1);
+}
+
+/**
  * The nearest `limit` groups, however far: rings of `startKm`, then three times wider each step, to the
  * whole world. A ring holding `limit` groups is the answer (anything outside it is farther).
  */
@@ -243,6 +268,7 @@ export async function nearestGroups(
   opts: NearOptions & { limit?: number; startKm?: number } = {},
 ): Promise<GroupAtDistance[]> {
   const limit = opts.limit ?? 1;
+  if (!(await anyPlaced(db, opts))) return [];
   let ring = Math.max(opts.startKm ?? 50, 1);
   for (;;) {
     const rows = await groupsWithin(db, p, ring, { ...opts, limit });

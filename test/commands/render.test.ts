@@ -121,7 +121,8 @@ describe("/pug near rendering", () => {
           kind: "found",
           place: katowice,
           radiusKm: 2000,
-          groups: many,
+          // findNear reads only the page shown; the total gives the page count.
+          groups: many.slice(8, 16),
           groupsTotal: many.length,
           nearest: many[0]!,
           nearestAlive: many[0]!,
@@ -143,7 +144,9 @@ describe("/pug near rendering", () => {
       expect(id.startsWith("near:123456789012345678:")).toBe(true);
     }
     expect((buttons[0] as { custom_id: string }).custom_id).toMatch(/^near:\d+:0:p:2000:all:a+$/);
-    expect(r.embeds?.[0]?.footer?.text).toContain("page 2/4");
+    expect(r.embeds?.[0]?.footer?.text).toContain("30 groups · page 2/4");
+    expect(r.embeds?.[0]?.description).toContain("Group 8 ");
+    expect(r.embeds?.[0]?.description).not.toContain("Group 16 ");
   });
 
   it("unknown places get an ephemeral did-you-mean", () => {

@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest";
 import type { Db } from "../../src/db/connect.js";
 import type { GroupRow } from "../../src/db/schema.js";
 import {
+  anyPlaced,
+  anyPlacedQuery,
   boxAround,
   countWithin,
   explainPlan,
@@ -114,6 +116,9 @@ describe(`spatial queries (${dialectName})`, () => {
         expect(await countWithin(db, p, radius)).toBe(within.length);
         const capped = await groupsWithin(db, p, radius, { limit: 3 });
         expect(capped.map((g) => g.distanceKm)).toEqual(got.slice(0, 3).map((g) => g.distanceKm));
+        // A page further on is the same slice of the whole list (what a page button of /pug near reads).
+        const page = await groupsWithin(db, p, radius, { limit: 4, offset: 6 });
+        expect(page.map((g) => g.group.id)).toEqual(got.slice(6, 10).map((g) => g.group.id));
       }
       const all = await bruteForce(db, p);
       const nearest = await nearestGroup(db, p, { startKm: 10 });
@@ -141,7 +146,9 @@ describe(`spatial queries (${dialectName})`, () => {
     ]);
     const p = { lat: 10, lon: 10 };
     expect(await nearestGroup(db, p, { aliveOnly: true })).toBeNull();
+    expect([await anyPlaced(db), await anyPlaced(db, { aliveOnly: true })]).toEqual([true, false]);
     await db.updateTable("groups").set({ status: "alive" }).where("id", "=", b!).execute();
+    expect(await anyPlaced(db, { aliveOnly: true })).toBe(true);
     expect((await nearestGroup(db, p, { aliveOnly: true }))?.group.id).toBe(b);
     expect((await nearestGroup(db, p, { aliveOnly: true, excludeId: b }))?.group.id).toBeUndefined();
     await db.updateTable("groups").set({ lat: -40, lon: -70 }).where("id", "=", a!).execute();
@@ -153,12 +160,15 @@ describe(`spatial queries (${dialectName})`, () => {
       .where("id", "=", b!)
       .execute();
     expect(await nearestGroup(db, p, { aliveOnly: true })).toBeNull();
+    expect(await anyPlaced(db, { aliveOnly: true })).toBe(false);
     expect((await nearestGroup(db, p))?.group.id).toBe(a);
     await db.updateTable("groups").set({ removed_at: null }).where("id", "=", b!).execute();
     expect((await nearestGroup(db, p, { aliveOnly: true }))?.group.id).toBe(b);
     await db.deleteFrom("groups").where("id", "=", b!).execute();
     expect((await nearestGroup(db, p))?.group.id).toBe(a);
     expect(await groupsWithin(db, p, 500, { limit: 10 })).toEqual([]);
+    await db.deleteFrom("groups").execute();
+    expect(await anyPlaced(db)).toBe(false);
   });
 
   it("reads the spatial index, not the table, for radius and nearest-alive queries", async () => {
@@ -191,6 +201,11 @@ describe(`spatial queries (${dialectName})`, () => {
           }
         }
       }
+      // "Is any group alive at all", asked before widening rings for the nearest alive one.
+      const any = (await explainPlan(conn, anyPlacedQuery(conn, { aliveOnly: true }))).join("\n");
+      // (PostgreSQL may take the alive spatial index or the status index: either is one probe.)
+      if (onPostgres) expect(any, any).toMatch(/Index (Only )?Scan using groups_(geo_alive|status) /);
+      else expect(any, any).toMatch(/SCAN groups_geo VIRTUAL TABLE INDEX \d+:[A-Z]/);
       if (onPostgres) await sql`reset enable_seqscan`.execute(conn);
     });
   });

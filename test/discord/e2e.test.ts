@@ -129,6 +129,16 @@ describe("the bot against a fake Discord", () => {
     const page2 = await fake.button(next, { user: "member" });
     expect(page2.callbacks[0]?.type).toBe(7);
     expect(page2.text).toMatch(/page 2\/\d/);
+    // The bot reads one page at a time: page 2 holds the next groups, none of page 1's, farther away.
+    const names = (text: string) => [...text.matchAll(/\*\*\[([^\]]+)\]/g)].map((m) => m[1]);
+    const [one, two] = [names(first.text), names(page2.text)];
+    expect(one.length).toBeGreaterThan(0);
+    expect(two.length).toBeGreaterThan(0);
+    expect(two.filter((n) => one.includes(n))).toEqual([]);
+    const km = (text: string) =>
+      [...text.matchAll(/ · ([\d,.]+) km/g)].map((m) => Number(m[1]?.replace(/,/g, "")));
+    expect([km(first.text).length, km(page2.text).length]).toEqual([one.length, two.length]);
+    expect(Math.min(...km(page2.text))).toBeGreaterThanOrEqual(Math.max(...km(first.text)));
     const stranger = await fake.button(next, { user: "admin" });
     expect(stranger.ephemeral).toBe(true);
     expect(stranger.text).toMatch(/Only the person who ran this command/);
