@@ -285,6 +285,12 @@ export interface FakeDiscordOptions {
   applicationFlags?: number;
   /** `shards` in GET /gateway/bot (what ShardingManager's "auto" follows). Default 1. */
   recommendedShards?: number;
+  /**
+   * One-way network delay, as between a bot and the real Discord (default 0: loopback). Every gateway message
+   * to the bot leaves this much later; every HTTP request is handled (and recorded) this much after it arrived,
+   * and its answer leaves this much after it is ready. Order is kept (timers of one delay fire in order).
+   */
+  networkDelayMs?: number;
 }
 
 export interface FakeDiscord {
@@ -1050,6 +1056,7 @@ export async function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<F
   const deadlineMs = opts.interactionDeadlineMs ?? 3000;
   const tokenLifetimeMs = opts.interactionTokenLifetimeMs ?? 15 * 60_000;
   const nonceWindowMs = opts.nonceWindowMs ?? 5 * 60_000;
+  const networkDelayMs = opts.networkDelayMs ?? 0;
   const botUser = userJson(botUserId, opts.botUsername ?? "Poick", true);
   const applicationFlags = opts.applicationFlags ?? 0;
 
@@ -1336,6 +1343,11 @@ export async function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<F
   // ----- gateway -----
 
   function sendText(conn: Connection, text: string): void {
+    if (networkDelayMs > 0) setTimeout(() => sendNow(conn, text), networkDelayMs);
+    else sendNow(conn, text);
+  }
+
+  function sendNow(conn: Connection, text: string): void {
     const deflate = conn.deflate;
     if (deflate) {
       conn.outbox = conn.outbox
@@ -2290,11 +2302,22 @@ export async function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<F
   // ----- server -----
 
   const server = http.createServer((req, res) => {
+    if (networkDelayMs > 0) {
+      // The request reaches "Discord" later, and its answer reaches the bot later still.
+      const end = res.end.bind(res) as (...a: unknown[]) => http.ServerResponse;
+      res.end = ((...a: unknown[]) => {
+        setTimeout(() => end(...a), networkDelayMs);
+        return res;
+      }) as typeof res.end;
+      setTimeout(() => serve(req, res), networkDelayMs);
+    } else serve(req, res);
+  });
+  const serve = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     handleHttp(req, res).catch(() => {
       if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
       res.end('{"message":"500: Internal Server Error","code":0}');
     });
-  });
+  };
   server.on("connection", (socket: Socket) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
