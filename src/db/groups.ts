@@ -286,7 +286,9 @@ async function writeMatched(
   listed: readonly SyncUpsert[],
   matches: ReadonlyMap<SyncUpsert, string>,
   now: string,
-): Promise<void> {
+): Promise<Set<string>> {
+  /** The ids whose listing fields changed (or that come back from removal). */
+  const rewritten = new Set<string>();
   for (let i = 0; i < listed.length; i += COMPARE_ROWS) {
     const batch = listed.slice(i, i + COMPARE_ROWS).map((u) => [u, matches.get(u) as string] as const);
     const rows = await listingFieldsOf(
@@ -324,10 +326,12 @@ async function writeMatched(
         changed.set(key, group);
       }
       group.rows.push({ ...listed, id, search_key: searchKey });
+      rewritten.add(id);
     }
     for (const { columns, rows } of changed.values()) await updateListedGroups(trx, columns, rows, now);
     await touchGroups(trx, unchanged, now);
   }
+  return rewritten;
 }
 
 export async function applySync(
@@ -405,7 +409,6 @@ export async function applySync(
     const matches = await matchExisting(trx, w.sourceId, w.upserts, existingChannels);
     const added: string[] = [];
     const restored: string[] = [];
-    let updated = 0;
     let rematched = 0;
     const fresh: SyncUpsert[] = [];
     const matched: SyncUpsert[] = [];
@@ -441,7 +444,6 @@ export async function applySync(
       matched.push(g);
       if (matches.removed.has(prevId)) restored.push(prevId);
       if (matches.movedFrom.has(prevId)) rematched++;
-      updated++;
     }
     // Listed before and not matched now: no longer listed (read before the new groups are in). Counted first;
     // the ids are read only when some are.
@@ -449,7 +451,12 @@ export async function applySync(
     const removed =
       keptListed < listedBefore ? await listedIdsExcept(trx, w.sourceId, [...matches.ids.values()]) : [];
     // Most of a re-sync is groups that didn't change: those are only marked seen, a batch at a time.
-    await writeMatched(trx, matched, matches.ids, w.now);
+    const rewritten = await writeMatched(trx, matched, matches.ids, w.now);
+    // Updated: listed before and now with other listing fields or other channels (not merely seen again;
+    // a group listed again is counted as that).
+    for (const id of replacedChannels) rewritten.add(id);
+    for (const id of restored) rewritten.delete(id);
+    const updated = rewritten.size;
 
     // New groups in key order, so the primary key's and the spatial index's b-trees grow at one end (a third
     // less time at 100,000).
