@@ -4,6 +4,7 @@ import { type Db, openDatabase } from "./db/connect.js";
 import type { HttpClient } from "./http/client.js";
 import { parseCidrs } from "./http/guard.js";
 import { HostLimiter } from "./http/limiter.js";
+import { shortestIntervalHours } from "./jobs/scheduler.js";
 import { createJobs, type Jobs } from "./jobs/use-cases.js";
 import { createProber } from "./liveness/probe.js";
 import { createLogger, type Logger } from "./logger.js";
@@ -65,6 +66,9 @@ export async function createApp(config: Readonly<Config>, o: AppOptions = {}): P
         // The wiki's own pages are followed to the website they name, never judged as the group's site.
         wikiHosts: [...new Set([new URL(config.wikiUrl).hostname, "wiki.python.org"])],
         checkDeadlineMs: s.checkDeadlineMs,
+        // Admin rescans count at most one failure per scheduled scan interval (POICK_SCAN_CRON's).
+        scanWindowHours:
+          shortestIntervalHours(config.schedule.scanCron, config.schedule.timezone) ?? undefined,
       },
     },
   });

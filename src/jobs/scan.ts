@@ -42,7 +42,7 @@ export interface ScanSettings extends HysteresisConfig {
   dormantAfterDays: number;
   canaryUrls: readonly string[];
   concurrency: number;
-  /** Admin rescans add at most one failure per this many hours (default 6, the default scan interval). */
+  /** Admin rescans add at most one failure per this many hours: the app passes POICK_SCAN_CRON's interval (default 6). */
   scanWindowHours?: number;
   /** Hosts of the wiki's own pages: a group listed by its wiki page is judged by the site that page names. */
   wikiHosts?: readonly string[];

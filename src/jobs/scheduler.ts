@@ -12,6 +12,23 @@ export class ScheduleError extends Error {
 }
 
 /**
+ * The shortest time between two runs of a cron schedule, in hours, over its next `runs` runs (null when the
+ * expression is not valid). "0 9 * * 1-5" is 24 h, "40 *\/6 * * *" is 6 h.
+ */
+export function shortestIntervalHours(expression: string, timezone: string, runs = 60): number | null {
+  if (!cron.validate(expression)) return null;
+  const task = cron.createTask(expression, () => {}, { timezone });
+  try {
+    const at = task.getNextRuns(runs).map((d) => d.getTime());
+    let gap = Number.POSITIVE_INFINITY;
+    for (let i = 1; i < at.length; i++) gap = Math.min(gap, (at[i] as number) - (at[i - 1] as number));
+    return Number.isFinite(gap) ? gap / 3_600_000 : null;
+  } finally {
+    void task.destroy();
+  }
+}
+
+/**
  * node-cron inside the bot process. Overlap inside this process is prevented by node-cron's noOverlap;
  * across processes, by the job lock that every job takes (see lock.ts).
  */
