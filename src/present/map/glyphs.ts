@@ -1,4 +1,5 @@
 import { Resvg } from "@resvg/resvg-js";
+import { flatString } from "../../text/toolkit.js";
 import { FONT_FAMILY, FONT_FILES } from "./font.js";
 
 /**
@@ -111,7 +112,7 @@ function outline(text: string, fontSize: number, bold: boolean, needAdvance: boo
     outlines.delete(key);
   } else {
     const paths = layout(text, fontSize, bold, "start");
-    o = paths.length ? { d: paths.map(short).join(" ") } : { d: "", advance: 0 };
+    o = paths.length ? { d: flatString(paths.map(short).join(" ")) } : { d: "", advance: 0 };
     if (paths[0] !== undefined) o.startX = firstX(paths[0]);
   }
   if (needAdvance && o.advance === undefined) {

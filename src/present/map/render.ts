@@ -10,6 +10,7 @@ import {
 } from "d3-geo";
 import type { Feature, GeoJSON, MultiPoint, Polygon } from "geojson";
 import type { Status } from "../../db/schema.js";
+import { flatString } from "../../text/toolkit.js";
 import { type Atlas, atlas } from "./atlas.js";
 import { STATUS_CSS as STATUS_COLOR, STATUSES } from "./colors.js";
 import { FONT_FAMILY, textWidth } from "./font.js";
@@ -302,7 +303,7 @@ function landPaths(
     if (focusCode && shape.feature.properties.code === focusCode) focus += d;
     else land += d;
   }
-  const paths = { land, focus };
+  const paths = { land: flatString(land), focus: flatString(focus) };
   landCache.set(key, paths);
   if (landCache.size > LAND_CACHE_SIZE) landCache.delete(landCache.keys().next().value as string);
   return paths;
