@@ -84,9 +84,12 @@ interface Outline {
 /**
  * Outlines of whole label texts, most recently used kept: the same city names, legend words and
  * counts come back on every map of a view, and resvg would lay each one out again per render.
+ * Kept by size, not count: a label's outline is ~3 KB, and at 100,000 groups most labels are group
+ * names seen once (4,000 of them were 11 MiB of the renderer's heap); 2 MB keep the last ~10 maps' labels.
  */
 const outlines = new Map<string, Outline>();
-const OUTLINES_KEPT = 4000;
+const OUTLINE_CHARS_KEPT = 2_000_000;
+let outlineChars = 0;
 
 function escapeXml(s: string): string {
   return s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -109,7 +112,9 @@ function outline(text: string, fontSize: number, bold: boolean, needAdvance: boo
   const key = `${fontSize}|${bold ? "b" : ""}|${text}`;
   let o = outlines.get(key);
   if (o) {
+    // Set again below, as the most recently used.
     outlines.delete(key);
+    outlineChars -= key.length + o.d.length;
   } else {
     const paths = layout(text, fontSize, bold, "start");
     o = paths.length ? { d: flatString(paths.map(short).join(" ")) } : { d: "", advance: 0 };
@@ -121,7 +126,12 @@ function outline(text: string, fontSize: number, bold: boolean, needAdvance: boo
     o.advance = o.startX !== undefined && end !== undefined ? o.startX - firstX(end) : 0;
   }
   outlines.set(key, o);
-  if (outlines.size > OUTLINES_KEPT) outlines.delete(outlines.keys().next().value as string);
+  outlineChars += key.length + o.d.length;
+  for (const [oldKey, old] of outlines) {
+    if (outlineChars <= OUTLINE_CHARS_KEPT) break;
+    outlines.delete(oldKey);
+    outlineChars -= oldKey.length + old.d.length;
+  }
   return o;
 }
 
