@@ -23,9 +23,12 @@ const GRID = "#e4e7eb";
 
 const pct = (part: number, whole: number) => (whole === 0 ? 0 : (100 * part) / whole);
 
+/** English month names written out: ICU's date formatting would add ~7 MiB to the renderer's memory. */
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
 function shortDate(iso: string): string {
   const d = new Date(iso);
-  return `${d.getUTCDate()} ${d.toLocaleString("en", { month: "short", timeZone: "UTC" })}`;
+  return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]}`;
 }
 
 /** Rounds up to 1, 2 or 5 times a power of ten, for axis ticks. */
