@@ -79,8 +79,9 @@ export async function createApp(config: Readonly<Config>, o: AppOptions = {}): P
           idleMs: config.render.idleMs,
           timeoutMs: config.render.timeoutMs,
           maxMemoryMb: config.render.maxMemoryMb,
+          atlasDir: config.dataDir,
         })
-      : inlinePictures();
+      : inlinePictures({ atlasDir: config.dataDir });
   let closed = false;
   return {
     config,

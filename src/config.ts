@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
+import { dirname } from "node:path";
 
 /**
  * Every setting Poick reads, from the environment (and a `.env` file beside the
@@ -7,6 +8,11 @@ import { existsSync, readFileSync } from "node:fs";
 export interface Config {
   /** The SQLite file (POICK_DB), or a postgres:// URL when DATABASE_URL is set (it wins). */
   readonly dbPath: string;
+  /**
+   * Where Poick keeps files it prepares for itself (the maps' atlas): POICK_DB's directory, also when
+   * DATABASE_URL is set; null when POICK_DB is ":memory:".
+   */
+  readonly dataDir: string | null;
   readonly logLevel: string;
   readonly wikiUrl: string;
   readonly userAgent: string;
@@ -187,8 +193,10 @@ export function loadConfig(env: Env = process.env, dotEnvPath: string | null = "
     merged = { ...parseDotEnv(readFileSync(dotEnvPath, "utf8")), ...env };
   }
   const e = merged;
+  const sqliteFile = str(e, "POICK_DB") ?? "./data/poick.db";
   const config: Config = {
-    dbPath: databaseUrl(e) ?? str(e, "POICK_DB") ?? "./data/poick.db",
+    dbPath: databaseUrl(e) ?? sqliteFile,
+    dataDir: sqliteFile === ":memory:" ? null : dirname(sqliteFile),
     logLevel: str(e, "POICK_LOG_LEVEL") ?? "info",
     wikiUrl: httpUrl(e, "POICK_WIKI_URL", DEFAULT_WIKI_URL) as string,
     userAgent: str(e, "POICK_USER_AGENT") ?? `Poick/0.1 (+${HOMEPAGE}; user group liveness checker)`,

@@ -45,6 +45,17 @@ describe("config", () => {
     expect(() => loadConfig({ DATABASE_URL: "mysql://u:pw@h/db" }, null)).not.toThrow(/pw/);
   });
 
+  it("keeps prepared files beside the SQLite file, also when PostgreSQL holds the data", () => {
+    const url = "postgres://poick:secret@db.example:5432/poick";
+    expect(loadConfig({}, null).dataDir).toBe("./data");
+    expect(loadConfig({ POICK_DB: "/var/lib/poick/poick.db" }, null).dataDir).toBe("/var/lib/poick");
+    expect(loadConfig({ POICK_DB: "/var/lib/poick/poick.db", DATABASE_URL: url }, null).dataDir).toBe(
+      "/var/lib/poick",
+    );
+    expect(loadConfig({ DATABASE_URL: url }, null).dataDir).toBe("./data");
+    expect(loadConfig({ POICK_DB: ":memory:" }, null).dataDir).toBeNull();
+  });
+
   it("strips a trailing slash from DISCORD_API_URL", () => {
     expect(loadConfig({ DISCORD_API_URL: "http://127.0.0.1:1234/api/" }, null).discord.apiUrl).toBe(
       "http://127.0.0.1:1234/api",

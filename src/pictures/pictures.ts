@@ -32,11 +32,16 @@ export class RenderError extends Error {
   }
 }
 
+export interface InlinePicturesOptions {
+  /** Where the maps' prepared atlas is kept between processes (the data directory); null: made anew. */
+  atlasDir?: string | null;
+}
+
 /**
  * Draws in this process. The drawing modules (resvg, d3-geo, the atlas, the fonts) load on the first
  * picture, so a process that never draws never pays for them.
  */
-export function inlinePictures(): Pictures {
+export function inlinePictures(o: InlinePicturesOptions = {}): Pictures {
   let closed = false;
   const open = () => {
     if (closed) throw new RenderError("closed", "The pictures are closed.");
@@ -44,7 +49,11 @@ export function inlinePictures(): Pictures {
   return {
     async map(groups, view, opts) {
       open();
-      const { renderMap } = await import("../present/map/render.js");
+      const [{ renderMap }, { keepAtlasesIn }] = await Promise.all([
+        import("../present/map/render.js"),
+        import("../present/map/atlas.js"),
+      ]);
+      if (o.atlasDir) keepAtlasesIn(o.atlasDir);
       const map = renderMap(groups, view, opts);
       return { png: map.png, onMap: map.stats.onMap };
     },

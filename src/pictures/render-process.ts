@@ -39,6 +39,8 @@ export interface RenderProcessOptions {
   entry?: string;
   /** Node flags for the child; default: this process's own (a loader such as tsx's carries over). */
   execArgv?: readonly string[];
+  /** Where the child keeps the maps' prepared atlas (the data directory); null: it makes one each start. */
+  atlasDir?: string | null;
   /** Told each time a child starts. */
   onSpawn?: (pid: number) => void;
 }
@@ -99,7 +101,7 @@ export function startRenderProcess(o: RenderProcessOptions): Pictures & { pid():
 
   function spawnChild(): Child {
     // The renderer needs no settings and must not hold the bot's secrets: an empty environment.
-    const proc = fork(entry, [], {
+    const proc = fork(entry, o.atlasDir ? [o.atlasDir] : [], {
       execArgv,
       env: {},
       serialization: "advanced",

@@ -8,7 +8,8 @@ if (!process.send) {
   process.exit(2);
 }
 
-const pictures = inlinePictures();
+// The one argument: the data directory, where the prepared atlas is kept (see startRenderProcess).
+const pictures = inlinePictures({ atlasDir: process.argv[2] ?? null });
 const answer = (a: RenderAnswer) => process.send?.(a);
 
 async function draw(m: RenderRequest): Promise<void> {

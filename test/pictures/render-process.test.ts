@@ -1,3 +1,5 @@
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { PNG } from "pngjs";
@@ -6,6 +8,7 @@ import type { StatsChartData } from "../../src/jobs/chart-data.js";
 import { silentLogger } from "../../src/logger.js";
 import { inlinePictures, type Pictures, RenderError } from "../../src/pictures/pictures.js";
 import { type RenderProcessOptions, startRenderProcess } from "../../src/pictures/render-process.js";
+import { atlasFile } from "../../src/present/map/atlas.js";
 import type { MapGroup, MapView } from "../../src/present/map/render.js";
 import { TSX_LOADER } from "../helpers/bot-process.js";
 
@@ -84,6 +87,17 @@ describe("the renderer process", () => {
     expect(r.spawned).toHaveLength(1);
     expect(r.pid()).toBe(r.spawned[0]);
     expect(r.pid()).not.toBe(process.pid);
+  });
+
+  it("keeps the maps' prepared atlas in the data directory it is given", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "poick-render-"));
+    try {
+      const r = renderer({ atlasDir: dir });
+      expect((await r.map(GROUPS, NEAR, TITLE)).onMap).toBe(2);
+      expect(existsSync(atlasFile(dir, "50m"))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("a killed renderer costs only the picture it was drawing; the next picture starts a new one", async () => {

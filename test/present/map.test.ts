@@ -2,7 +2,7 @@ import { geoArea, geoContains, geoDistance } from "d3-geo";
 import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
 import { allCountries } from "../../src/geo/countries.js";
-import { atlas } from "../../src/present/map/atlas.js";
+import { atlas, type CountryFeature } from "../../src/present/map/atlas.js";
 import { STATUS_CSS as STATUS_COLOR } from "../../src/present/map/colors.js";
 import { type MapGroup, renderMap, renderMapAsync } from "../../src/present/map/render.js";
 import { realCities } from "../helpers/cities.js";
@@ -103,7 +103,7 @@ describe("renderMap", () => {
       const g = mark.items[0]!;
       if (geoDistance(at!, [g.lon!, g.lat!]) > 1e-4) outside.push(`${g.name}: drawn away from its place`);
       const shape = shapes.byCode.get(g.countryCode!)!;
-      const near = (f: typeof shape.feature) =>
+      const near = (f: CountryFeature) =>
         geoContains(f, at!) ||
         [0, 45, 90, 135, 180, 225, 270, 315].some((deg) => {
           const a = (deg * Math.PI) / 180;
@@ -116,9 +116,9 @@ describe("renderMap", () => {
       const inBox = inLon && at![1] >= s - 3 && at![1] <= n + 3;
       const alt = disputed[g.countryCode!];
       const ok =
-        near(shape.feature) ||
-        (geoArea(shape.feature) < microstate && inBox) ||
-        (alt !== undefined && near(shapes.byCode.get(alt)!.feature));
+        near(shape.feature()) ||
+        (geoArea(shape.feature()) < microstate && inBox) ||
+        (alt !== undefined && near(shapes.byCode.get(alt)!.feature()));
       if (!ok) outside.push(`${g.name} (${g.countryCode})`);
     }
     expect(outside).toEqual([]);

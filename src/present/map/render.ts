@@ -152,7 +152,8 @@ function frame(view: MapView, groups: MapGroup[], area: Box, shapes: Atlas): Fra
       const code = view.code.toUpperCase();
       const shape = shapes.byCode.get(code);
       // The mainland plus the country's groups near it: far-flung islands and territories don't shrink the map.
-      const middle = shape ? geoCentroid(shape.mainland) : null;
+      const mainland = shape?.mainland();
+      const middle = mainland ? geoCentroid(mainland) : null;
       const first = code.charCodeAt(0);
       const inCountry = groups.filter(
         (g) =>
@@ -164,10 +165,10 @@ function frame(view: MapView, groups: MapGroup[], area: Box, shapes: Atlas): Fra
           (!middle || geoDistance([g.lon, g.lat], middle) < 0.25),
       );
       const points: [number, number][] = inCountry.map((g) => [g.lon as number, g.lat as number]);
-      const fit: GeoJSON = shape
+      const fit: GeoJSON = mainland
         ? {
             type: "GeometryCollection",
-            geometries: [shape.mainland.geometry, { type: "MultiPoint", coordinates: points }],
+            geometries: [mainland.geometry, { type: "MultiPoint", coordinates: points }],
           }
         : { type: "MultiPoint", coordinates: points.length ? points : [[0, 0]] };
       const center = geoCentroid(fit);
@@ -298,9 +299,9 @@ function landPaths(
       const wraps = w > e;
       if (!wraps && (e < visible[0] || w > visible[2] || n < visible[1] || s > visible[3])) continue;
     }
-    const d = path(shape.feature);
+    const d = path(shape.feature());
     if (!d) continue;
-    if (focusCode && shape.feature.properties.code === focusCode) focus += d;
+    if (focusCode && shape.code === focusCode) focus += d;
     else land += d;
   }
   const paths = { land: flatString(land), focus: flatString(focus) };
