@@ -65,11 +65,16 @@ interface Job {
 const ownExtension = extname(fileURLToPath(import.meta.url));
 const DEFAULT_ENTRY = fileURLToPath(new URL(`./render-worker${ownExtension}`, import.meta.url));
 /**
- * Flags of ours that must not reach the child: it gets a heap cap of its own, keeps V8's default young
- * generation (a map allocates ~10 MB; the bot's small one is for its memory, not for drawing), and a
- * debugger's port is taken.
+ * Flags of ours that must not reach the child: it gets a heap cap and a young generation of its own,
+ * and a debugger's port is taken.
  */
 const NOT_INHERITED = /^--(max-old-space-size|max-semi-space-size|inspect|debug|cpu-prof|heap-prof|prof\b)/;
+/**
+ * The child's young generation, in MiB per semi-space. V8 grows it to 16 (32 MiB resident) while a map
+ * allocates its ~10 MB and keeps it; at 4, 120 near maps and charts at 100,000 groups cost ~5% more CPU
+ * and the renderer's resident size is ~25 MiB lower.
+ */
+const SEMI_SPACE_MB = 4;
 
 const toBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 
@@ -88,6 +93,7 @@ export function startRenderProcess(o: RenderProcessOptions): Pictures & { pid():
   const execArgv = [
     ...(o.execArgv ?? process.execArgv.filter((a) => !NOT_INHERITED.test(a))),
     `--max-old-space-size=${o.maxMemoryMb}`,
+    `--max-semi-space-size=${SEMI_SPACE_MB}`,
   ];
   const log = o.logger;
   const waiting: Job[] = [];
