@@ -247,7 +247,9 @@ export function loadConfig(env: Env = process.env, dotEnvPath: string | null = "
     render: Object.freeze({
       idleMs: int(e, "POICK_RENDER_IDLE_MS", 120_000, 0, 86_400_000),
       timeoutMs: int(e, "POICK_RENDER_TIMEOUT_MS", 30_000, 100, 600_000),
-      maxMemoryMb: int(e, "POICK_RENDER_MAX_MB", 256, 64, 16_384),
+      // Near maps and charts leave the renderer at ~105-125 MiB; a map of the world or a region at 100,000
+      // groups leaves it at ~190-215 (the groups it was sent), and it is then replaced rather than kept.
+      maxMemoryMb: int(e, "POICK_RENDER_MAX_MB", 150, 64, 16_384),
     }),
     schedule: Object.freeze({
       syncCron: str(e, "POICK_SYNC_CRON") ?? "17 3 * * *",
