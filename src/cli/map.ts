@@ -1,6 +1,5 @@
 import { writeFileSync } from "node:fs";
 import { mapRequest } from "../jobs/map-request.js";
-import { renderMap } from "../present/map/render.js";
 import { str, UsageError, type Verb } from "./verb.js";
 
 /** `poick map [place|--region R] [--radius KM] --out FILE.png` (register in cli.ts's VERBS). */
@@ -32,9 +31,10 @@ or around a place (--radius, default 100 km). Examples:
       ctx.io.stderr(`${req.message}\n`);
       return 2;
     }
-    const map = renderMap(req.groups, req.view, { title: req.title, subtitle: req.subtitle });
+    // Through the app's pictures, as the bot draws: the same code, and the atlas prepared in the data directory.
+    const map = await app.pictures.map(req.groups, req.view, { title: req.title, subtitle: req.subtitle });
     writeFileSync(out, map.png);
-    ctx.io.stdout(`Wrote ${out} (${map.stats.onMap} groups on the map).\n`);
+    ctx.io.stdout(`Wrote ${out} (${map.onMap} groups on the map).\n`);
     return 0;
   },
 };
