@@ -10,7 +10,7 @@ export interface Config {
   readonly dbPath: string;
   /**
    * Where Poick keeps files it prepares for itself (the maps' atlas): POICK_DB's directory, also when
-   * DATABASE_URL is set; null when POICK_DB is ":memory:".
+   * DATABASE_URL is set; null when POICK_DB is ":memory:" or a postgres:// URL.
    */
   readonly dataDir: string | null;
   readonly logLevel: string;
@@ -196,7 +196,9 @@ export function loadConfig(env: Env = process.env, dotEnvPath: string | null = "
   const sqliteFile = str(e, "POICK_DB") ?? "./data/poick.db";
   const config: Config = {
     dbPath: databaseUrl(e) ?? sqliteFile,
-    dataDir: sqliteFile === ":memory:" ? null : dirname(sqliteFile),
+    // POICK_DB may name a PostgreSQL database too (openDatabase takes either): then there is no directory.
+    dataDir:
+      sqliteFile === ":memory:" || /^postgres(ql)?:\/\//i.test(sqliteFile) ? null : dirname(sqliteFile),
     logLevel: str(e, "POICK_LOG_LEVEL") ?? "info",
     wikiUrl: httpUrl(e, "POICK_WIKI_URL", DEFAULT_WIKI_URL) as string,
     userAgent: str(e, "POICK_USER_AGENT") ?? `Poick/0.1 (+${HOMEPAGE}; user group liveness checker)`,

@@ -54,6 +54,7 @@ describe("config", () => {
     );
     expect(loadConfig({ DATABASE_URL: url }, null).dataDir).toBe("./data");
     expect(loadConfig({ POICK_DB: ":memory:" }, null).dataDir).toBeNull();
+    expect(loadConfig({ POICK_DB: url }, null).dataDir).toBeNull();
   });
 
   it("strips a trailing slash from DISCORD_API_URL", () => {

@@ -53,7 +53,8 @@ export async function createTestDatabase(
   return {
     location,
     dir,
-    env: { DATABASE_URL: location },
+    // POICK_DB beside it names only the data directory (prepared files), so tests leave nothing in the cwd.
+    env: { DATABASE_URL: location, POICK_DB: join(dir, "poick.db") },
     remove: async () => {
       rmSync(dir, { recursive: true, force: true });
       await adminQuery(`drop database if exists ${name} with (force)`);
