@@ -765,8 +765,12 @@ function report(a: Args, prep: Preparation, runs: BotRun[], peer: BotRun): strin
     // The target (issue 13) is for place autocomplete; group names are reported beside it.
     const place = statsOf(r.autocomplete.filter((s) => s.kind === "ac place")).p99;
     const group = statsOf(r.autocomplete.filter((s) => s.kind === "ac group")).p99;
+    // With --network-delay the round trip carries the delay twice; the target is for the bot's own time.
+    const own = place - 2 * networkDelayMs;
+    const carried =
+      networkDelayMs > 0 ? ` (${fmt(own)} ms without the ${2 * networkDelayMs} ms of network delay)` : "";
     lines.push(
-      `Place autocomplete p99 at ${r.who}: ${fmt(place)} ms — target < ${P99_TARGET_MS} ms: ${place < P99_TARGET_MS ? "met" : "MISSED"} (group autocomplete p99 ${fmt(group)} ms). RSS ${mib(r.rssIdleKb)} MiB after start, ${mib(r.rssAfterKb)} MiB after ${r.commands.length + r.autocomplete.length} measured interactions (plus warm-up), target < 150: ${Math.max(r.rssIdleKb ?? 0, r.rssAfterKb ?? 0) < 150 * 1024 ? "met" : "MISSED"}; renderer process ${r.renderer.pids ? `${mib(r.renderer.rssKb)} MiB now, peak ${mib(r.renderer.peakKb)} MiB (${r.renderer.pids} started)` : "none"}.`,
+      `Place autocomplete p99 at ${r.who}: ${fmt(place)} ms${carried} — target < ${P99_TARGET_MS} ms: ${own < P99_TARGET_MS ? "met" : "MISSED"} (group autocomplete p99 ${fmt(group)} ms). RSS ${mib(r.rssIdleKb)} MiB after start, ${mib(r.rssAfterKb)} MiB after ${r.commands.length + r.autocomplete.length} measured interactions (plus warm-up), target < 150: ${Math.max(r.rssIdleKb ?? 0, r.rssAfterKb ?? 0) < 150 * 1024 ? "met" : "MISSED"}; renderer process ${r.renderer.pids ? `${mib(r.renderer.rssKb)} MiB now, peak ${mib(r.renderer.peakKb)} MiB (${r.renderer.pids} started)` : "none"}.`,
     );
   }
   const bad = runs.flatMap((r) =>
