@@ -61,7 +61,10 @@ export interface HttpClientOptions {
    */
   limiter?: HostLimiter;
   clock: Clock;
-  /** Builds the direct dispatcher (default: a keep-alive undici Agent connecting through the guard). */
+  /**
+   * Builds the direct dispatcher (default: a keep-alive undici Agent connecting through the guard),
+   * and a second one for hedged requests' fresh connections.
+   */
   dispatcherFactory?: (connect: DirectConnectOptions) => Dispatcher;
 }
 
@@ -80,8 +83,9 @@ export interface GetOptions {
   /** Follow same-site HTML redirect stubs (meta refresh, a location script). Default true. */
   followHtmlRedirects?: boolean;
   /**
-   * Retry a timed-out hop once here (default true). A scan passes false and retries the whole check
-   * later itself, so a hanging host's second wait overlaps the rest of the scan.
+   * Retry a timed-out hop once here, after it (default true). A hop that was hedged had its one
+   * retry beside it and is not retried again. A scan passes false and retries an unhedged timeout
+   * (a connect that never finished) later itself, so that wait overlaps the rest of the scan.
    */
   retryTimeout?: boolean;
   /**
@@ -119,6 +123,34 @@ export function isTransientStatus(status: number, headers: Record<string, string
   return (status === 503 && !!headers["retry-after"]) || (status >= 520 && status <= 524);
 }
 
+/** How one request of a hop is made, and what it tells its hop. */
+interface AttemptHooks {
+  /** The answer's headers came (the limiter's, then the hop's race). */
+  answered: () => void;
+  /** The request's headers were written to the socket. */
+  sent: () => void;
+  /** The request could not be followed to the socket: `sent` will not come. */
+  untracked: () => void;
+  /** Ends this request: it lost the race, or the hop's deadline passed. */
+  stop: AbortSignal;
+  /** The second request of a hedged hop: a fresh connection of its own. */
+  hedge: boolean;
+}
+
+/** One request of a hedged hop. */
+interface Attempt {
+  stop: AbortController;
+  /** performance.now() when it got its slot and started; 0 while it waits. */
+  started: number;
+  done: boolean;
+  outcome: HopOutcome | null;
+}
+
+/** The other request of the hop answered first. */
+class LostRace extends Error {
+  override name = "LostRace";
+}
+
 type HopOutcome =
   | { kind: "error"; error: HttpError; ms: number }
   | {
@@ -138,6 +170,12 @@ type HopOutcome =
       error: HttpError | null;
       ms: number;
     };
+
+interface HedgedHop {
+  outcome: HopOutcome;
+  /** A second request went out beside a slow first one. */
+  hedged: boolean;
+}
 
 function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
@@ -214,6 +252,14 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
   const direct =
     opts.dispatcherFactory?.(connect) ??
     new Agent({ connect, connections: 4, keepAliveTimeout: 4_000, keepAliveMaxTimeout: 30_000, ...timeouts });
+  // Hedges (see hedgedHop) get connections of their own, each closed after its answer (`reset`):
+  // rare, and never queued behind the first request's socket. Made on the first hedge.
+  let hedgeAgent: Dispatcher | null = null;
+  const hedgeDirect = (): Dispatcher => {
+    hedgeAgent ??= opts.dispatcherFactory?.(connect) ?? new Agent({ connect, ...timeouts });
+    return hedgeAgent;
+  };
+  const hedgeAfterMs = Math.round(headersTimeoutMs / 2);
 
   // Through a proxy the proxy resolves and connects to the target, so connect-time checks cannot
   // run; the pre-check with our own DNS is the best we can do (a rebinding name could slip by).
@@ -289,8 +335,7 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
     url: URL,
     req: GetOptions,
     overall: AbortSignal,
-    answered: () => void = () => {},
-    sent: () => void = () => {},
+    a: AttemptHooks,
   ): Promise<HopOutcome> {
     const started = performance.now();
     const hopTimeoutMs = connectTimeoutMs + headersTimeoutMs;
@@ -299,29 +344,37 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
       () => controller.abort(new DeadlineError(`No answer within ${hopTimeoutMs} ms.`)),
       hopTimeoutMs,
     );
-    const signal = AbortSignal.any([controller.signal, overall]);
-    const { dispatcher, proxied } = route(url);
+    const signal = AbortSignal.any([controller.signal, overall, a.stop]);
+    const routed = route(url);
+    const { proxied } = routed;
+    // A hedge never shares a socket: the first request's connection may be the one that is stuck.
+    const dispatcher = a.hedge && !proxied ? hedgeDirect() : routed.dispatcher;
     try {
       const check = await abortable(checkUrlHost(url, lookup, allow), signal);
       if (!check.ok)
         return { kind: "error", error: { code: check.reason, message: check.detail }, ms: elapsed(started) };
-      const res = await whenSent(url, sent, () =>
-        request(url, {
-          method: "GET",
-          dispatcher,
-          signal,
-          ...timeouts,
-          headers: {
-            "user-agent": opts.userAgent,
-            accept: req.accept ?? DEFAULT_ACCEPT,
-            "accept-encoding": "gzip, deflate, br",
-            "accept-language": "en;q=0.9, *;q=0.5",
-            ...req.headers,
-          },
-        }),
+      const res = await whenSent(
+        url,
+        a.sent,
+        () =>
+          request(url, {
+            method: "GET",
+            dispatcher,
+            signal,
+            ...timeouts,
+            ...(a.hedge && { reset: true }),
+            headers: {
+              "user-agent": opts.userAgent,
+              accept: req.accept ?? DEFAULT_ACCEPT,
+              "accept-encoding": "gzip, deflate, br",
+              "accept-language": "en;q=0.9, *;q=0.5",
+              ...req.headers,
+            },
+          }),
+        a.untracked,
       );
       clearTimeout(timer);
-      answered();
+      a.answered();
       const ms = elapsed(started);
       const headers = flattenHeaders(res.headers);
       const location = headers.location;
@@ -343,11 +396,120 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
         ? deadlineReason(overall)
         : controller.signal.aborted
           ? controller.signal.reason
-          : err;
+          : a.stop.aborted
+            ? a.stop.reason
+            : err;
       return { kind: "error", error: classifyError(reason, proxied), ms: elapsed(started) };
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * One hop, hedged. When the request has no answer's headers half-way through its headers timeout,
+   * the same request goes out again beside it: through the limiter and the address guard like any
+   * request, on a fresh connection. The first answer wins and the other request is stopped; the
+   * second ends no later than the first's deadline. So a host that accepts and never answers costs
+   * one timeout (and two requests) instead of a timeout and a retry's timeout after it, while a
+   * site that answers late is still read by whichever request it answers first. A request that
+   * answers (or fails) before the half-way mark is never sent twice.
+   */
+  function hedgedHop(url: URL, req: GetOptions, overall: AbortSignal): Promise<HedgedHop> {
+    return new Promise<HedgedHop>((resolve) => {
+      const attempts: Attempt[] = [];
+      let winner: Attempt | null = null;
+      let settled = false;
+      let armed = false;
+      let hedgeTimer: ReturnType<typeof setTimeout> | undefined;
+      let hedgeDeadline: ReturnType<typeof setTimeout> | undefined;
+      const stopTimers = () => {
+        clearTimeout(hedgeTimer);
+        clearTimeout(hedgeDeadline);
+      };
+
+      const finish = (a: Attempt, outcome: HopOutcome) => {
+        settled = true;
+        stopTimers();
+        for (const other of attempts) if (other !== a && !other.done) other.stop.abort(new LostRace());
+        const first = attempts[0] as Attempt;
+        // The hop's time counts from the first request: what the caller waited for this hop.
+        const ms = a.started > 0 ? Math.round(a.started - first.started) + outcome.ms : outcome.ms;
+        resolve({ outcome: { ...outcome, ms }, hedged: attempts.some((x) => x !== first && x.started > 0) });
+      };
+
+      const win = (a: Attempt) => {
+        if (winner || settled) return;
+        winner = a;
+        stopTimers();
+        for (const other of attempts) if (other !== a && !other.done) other.stop.abort(new LostRace());
+      };
+
+      const ended = (a: Attempt, outcome: HopOutcome) => {
+        a.done = true;
+        a.outcome = outcome;
+        if (settled || (winner && winner !== a)) return;
+        if (winner === a) return finish(a, outcome);
+        // No answer from this one. The first request's timeout is the hop's deadline: it ends both.
+        // Any other failure waits for the other request while it may still answer.
+        const first = attempts[0] as Attempt;
+        const deadline = a === first && outcome.kind === "error" && outcome.error.code === "timeout";
+        if (!deadline && attempts.some((x) => !x.done)) return;
+        finish(first, first.outcome ?? outcome);
+      };
+
+      const launch = (hedge: boolean): Attempt => {
+        const a: Attempt = { stop: new AbortController(), started: 0, done: false, outcome: null };
+        attempts.push(a);
+        const run = (answered: () => void, sent: () => void) => {
+          a.started = performance.now();
+          return attemptHop(url, req, overall, {
+            hedge,
+            stop: a.stop.signal,
+            answered: () => {
+              answered();
+              win(a);
+            },
+            sent: () => {
+              sent();
+              if (!hedge) arm();
+            },
+            untracked: () => {
+              if (!hedge) arm();
+            },
+          });
+        };
+        const noop = () => {};
+        const task = opts.limiter
+          ? opts.limiter.run(url.hostname, run, AbortSignal.any([a.stop.signal, overall]))
+          : run(noop, noop);
+        task.then(
+          (outcome) => ended(a, outcome),
+          (err: unknown) => {
+            const reason = overall.aborted ? deadlineReason(overall) : err;
+            ended(a, { kind: "error", error: classifyError(reason), ms: 0 });
+          },
+        );
+        return a;
+      };
+
+      // From the moment the first request left (or started, when that can't be seen), as undici's
+      // headers timeout counts.
+      const arm = () => {
+        if (armed || settled || winner) return;
+        armed = true;
+        const deadlineAt = performance.now() + headersTimeoutMs;
+        hedgeTimer = setTimeout(() => {
+          if (settled || winner) return;
+          const hedge = launch(true);
+          hedgeDeadline = setTimeout(
+            () => hedge.stop.abort(new DeadlineError(`No answer within ${headersTimeoutMs} ms.`)),
+            Math.max(0, deadlineAt - performance.now()),
+          );
+        }, hedgeAfterMs);
+      };
+
+      launch(false);
+    });
   }
 
   /** Sleeps `ms`, or less when the overall deadline comes first (then false). */
@@ -401,11 +563,11 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
       seen.add(url.href);
       result.finalUrl = url.href;
       const current = url;
-      const outcome = await (opts.limiter
-        ? opts.limiter.run(current.hostname, (answered, sent) =>
-            attemptHop(current, req, overall, answered, sent),
-          )
-        : attemptHop(current, req, overall));
+      const { outcome, hedged } = await hedgedHop(current, req, overall);
+      if (hedged) {
+        result.attempts++;
+        result.hedged = true;
+      }
       if (outcome.kind !== "error")
         opts.limiter?.observe(current.hostname, {
           status: outcome.status,
@@ -415,9 +577,10 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
 
       if (outcome.kind === "error") {
         // A timeout is retried once at most: a hanging host would otherwise hold a scan slot for
-        // (retries + 1) × timeout, and its verdict (unknown) would not change.
+        // (retries + 1) × timeout, and its verdict (unknown) would not change. A hedged hop has had
+        // its one retry already, beside the first request.
         const retryTimeout =
-          outcome.error.code !== "timeout" || (!timedOutBefore && req.retryTimeout !== false);
+          outcome.error.code !== "timeout" || (!timedOutBefore && !hedged && req.retryTimeout !== false);
         if (outcome.error.code === "timeout") timedOutBefore = true;
         if (RETRYABLE.has(outcome.error.code) && retriesLeft > 0 && retryTimeout && !overall.aborted) {
           if (await retry(nextWait())) continue;
@@ -522,7 +685,7 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
   return {
     get,
     async close() {
-      await Promise.all(dispatchers.map((d) => d.destroy()));
+      await Promise.all([...dispatchers, ...(hedgeAgent ? [hedgeAgent] : [])].map((d) => d.destroy()));
     },
   };
 }

@@ -196,12 +196,20 @@ export class HostLimiter {
   /**
    * Runs `fn` when `host` may take a request. `fn` calls `sent()` when the request's headers were
    * written to the socket and `answered()` when the answer's headers arrive: until the first of the
-   * two (or until it ends) the request counts as still arriving at the host.
+   * two (or until it ends) the request counts as still arriving at the host. A task whose `signal`
+   * aborts while it still waits leaves the queue (rejecting with the signal's reason) and never
+   * counts as a request; once started, `fn` answers to the signal itself.
    */
-  run<T>(host: string, fn: (answered: () => void, sent: () => void) => Promise<T>): Promise<T> {
+  run<T>(
+    host: string,
+    fn: (answered: () => void, sent: () => void) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
     const key = host.toLowerCase();
     return new Promise<T>((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
       const start = (span: Span) => {
+        signal?.removeEventListener("abort", leave);
         const answered = () => {
           span.end = Math.min(span.end, this.now());
         };
@@ -226,7 +234,18 @@ export class HostLimiter {
           });
         });
       };
-      this.stateOf(key).queue.push({ seq: this.seq++, start });
+      const state = this.stateOf(key);
+      const waiter: Waiter = { seq: this.seq++, start };
+      const leave = () => {
+        const at = state.queue.indexOf(waiter);
+        if (at < 0) return;
+        state.queue.splice(at, 1);
+        reject(signal?.reason);
+        this.pump();
+        this.notify();
+      };
+      signal?.addEventListener("abort", leave, { once: true });
+      state.queue.push(waiter);
       this.pump();
     });
   }

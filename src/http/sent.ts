@@ -15,6 +15,7 @@ interface Pending {
   origin: string;
   path: string;
   sent: () => void;
+  tracked: boolean;
 }
 
 interface UndiciRequest {
@@ -34,8 +35,10 @@ function subscribe(): void {
     const pending = starting;
     const request = (message as { request?: UndiciRequest }).request;
     if (!pending || !request) return;
-    if (String(request.origin) === pending.origin && request.path === pending.path)
+    if (String(request.origin) === pending.origin && request.path === pending.path) {
       byRequest.set(request, pending.sent);
+      pending.tracked = true;
+    }
   });
   diagnostics.subscribe("undici:client:sendHeaders", (message) => {
     const request = (message as { request?: object }).request;
@@ -48,14 +51,19 @@ function subscribe(): void {
   });
 }
 
-/** Runs `start` (which makes one undici request to `url`) and calls `sent` when its headers leave. */
-export function whenSent<T>(url: URL, sent: () => void, start: () => T): T {
+/**
+ * Runs `start` (which makes one undici request to `url`) and calls `sent` when its headers leave,
+ * or `untracked` at once when the request could not be matched (so `sent` will never come).
+ */
+export function whenSent<T>(url: URL, sent: () => void, start: () => T, untracked: () => void = () => {}): T {
   subscribe();
   const outer = starting;
-  starting = { origin: url.origin, path: `${url.pathname}${url.search}`, sent };
+  const pending: Pending = { origin: url.origin, path: `${url.pathname}${url.search}`, sent, tracked: false };
+  starting = pending;
   try {
     return start();
   } finally {
     starting = outer;
+    if (!pending.tracked) untracked();
   }
 }

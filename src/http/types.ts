@@ -54,6 +54,11 @@ export interface HttpResult {
   contentType: string | null;
   error: null | HttpError;
   attempts: number;
+  /**
+   * A request got no answer half-way through its headers timeout, so the same request went out
+   * again beside it (counted in `attempts`): that was its one retry for a timeout.
+   */
+  hedged?: boolean;
   timings: { totalMs: number; ttfbMs: number | null };
   retryAfterSec?: number;
 }

@@ -173,7 +173,10 @@ const MAX_REQUEUE_WAIT_MS = 60_000;
 const LINGER_MS = 1_000;
 /** Paces older than this are forgotten. */
 const RATE_MEMORY_MS = 14 * 86_400_000;
-/** How a scan asks: it retries timeouts and 429s itself, later, without holding a worker. */
+/**
+ * How a scan asks: it retries 429s itself, later, without holding a worker; a timeout's one retry is
+ * the client's hedge (see the HTTP client), or the scan's own when the request was not hedged.
+ */
 const SCAN_REQUESTS: ProbeRequestOptions = { retryTimeout: false, retryRateLimited: false };
 /**
  * A group never judged before is asked again through the soft-failure hold (half-way and at its
@@ -644,7 +647,7 @@ export async function scanGroups(deps: ScanDeps, req: ScanRequest = {}): Promise
     await writes.add(pending);
   };
 
-  /** One try at a group: a 429 or a first timeout puts it back in its host's queue for later. */
+  /** One try at a group: a 429 or a first, unhedged timeout puts it back in its host's queue for later. */
   const attempt = async (task: Task): Promise<void> => {
     const how = isFirstJudgement(task.group) ? FIRST_JUDGEMENT_REQUESTS : SCAN_REQUESTS;
     const judged = await judgeGroup(scanDeps, withChannels(task.group), how);
@@ -662,8 +665,11 @@ export async function scanGroups(deps: ScanDeps, req: ScanRequest = {}): Promise
       }
       return;
     }
-    if (judged.probe.error?.code === "timeout" && !task.timedOut) {
-      // Its one retry goes back to the front of its host's queue and runs while the scan goes on.
+    if (judged.probe.error?.code === "timeout" && !judged.probe.hedged && !task.timedOut) {
+      // A hanging host's request was hedged (the HTTP client sent it again half-way through its
+      // timeout): that was its one retry, beside the first. A request that never got that far (a
+      // connect that timed out) gets its one retry here: back to the front of its host's queue,
+      // while the scan goes on.
       queue.put({ ...task, timedOut: true, notBefore: performance.now() + 500 }, true);
       return;
     }
@@ -816,7 +822,7 @@ interface Task {
   host: string;
   /** 429s this group has met in this scan. */
   rateLimited: number;
-  /** Its first try timed out; this is its one retry. */
+  /** Its first try timed out without a hedge; this is its one retry. */
   timedOut: boolean;
   /** Not before this time (performance.now()). */
   notBefore: number;

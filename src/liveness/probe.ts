@@ -8,7 +8,10 @@ export interface ProbeRequestOptions {
   accept?: string;
   /** The group check's one deadline: the page, its redirects, retries and feeds all end with it. */
   signal?: AbortSignal;
-  /** Retry a timed-out request at once (default true); a scan retries the whole check later instead. */
+  /**
+   * Retry a timed-out request at once (default true); a scan retries the whole check later instead.
+   * Either way a request with no answer half-way through its timeout is hedged (see the HTTP client).
+   */
   retryTimeout?: boolean;
   /** Retry a 429 at once (default true); a scan slows the host and asks again later instead. */
   retryRateLimited?: boolean;
