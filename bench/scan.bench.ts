@@ -1,7 +1,9 @@
 // A full sync + first scan of a world of user-group sites, side by side with linkinator and LinkChecker.
 //   sh bench/scan-world.sh up                       # as root, once: tools, namespace, dist/
 //   ip netns exec poick-bench node --import tsx bench/scan.bench.ts [--groups 330] [--runs 3]
-//                                  [--timeout 10000] [--seed 42] [--meetup-share 0.4]
+//                                  [--timeout-ms 10000] [--seed 42] [--meetup-share 0.4]
+//                                  [--before DIR]   (also run the Poick built in DIR/dist, e.g. a
+//                                                    worktree of main: "poick-before", alternating)
 // The world (every server and its DNS, dnsmasq) lives in the namespace with the tools. Every tool
 // resolves names the normal way (getaddrinfo → /etc/resolv.conf → dnsmasq) and trusts the world's CA
 // the normal way for it (NODE_EXTRA_CA_CERTS, REQUESTS_CA_BUNDLE). Each tool is a process of its own,
@@ -25,6 +27,8 @@ interface Args {
   seed: number;
   meetupShare: number;
   tools: Tool[];
+  /** A checkout whose dist/ is run as "poick-before", beside this one. */
+  before: string | null;
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -40,10 +44,15 @@ function parseArgs(argv: readonly string[]): Args {
   return {
     groups: Math.round(num("groups", 330)),
     runs: Math.round(num("runs", 3)),
-    timeoutMs: Math.round(num("timeout", 10_000)),
+    // --timeout-ms N (or the older --timeout N): the one timeout all three tools get.
+    timeoutMs: Math.round(num(value("timeout-ms") === undefined ? "timeout" : "timeout-ms", 10_000)),
     seed: Math.round(num("seed", 42)),
     meetupShare: num("meetup-share", 0.4),
-    tools: (value("tools") ?? "poick,linkinator,linkchecker").split(",") as Tool[],
+    tools: [
+      ...((value("tools") ?? "poick,linkinator,linkchecker").split(",") as Tool[]),
+      ...(value("before") ? (["poick-before"] as const) : []),
+    ],
+    before: value("before") ?? null,
   };
 }
 
@@ -587,7 +596,7 @@ async function startWorld(w: World, dir: string, traffic: Traffic) {
 
 // ---------------------------------------------------------------- the tools
 
-type Tool = "poick" | "linkinator" | "linkchecker";
+type Tool = "poick" | "poick-before" | "linkinator" | "linkchecker";
 const LISTING = "https://wiki.python.org/python/community/LocalUserGroups.html";
 
 interface Run {
@@ -607,6 +616,8 @@ interface Run {
   verdicts: Map<string, string>;
   commands: string[];
   figures?: unknown;
+  /** The machine's 1-minute load average as the run started and as it ended. */
+  load: [number, number];
 }
 
 function timed(
@@ -649,7 +660,7 @@ const shown = (cmd: string, args: string[], env: Record<string, string>) =>
     .map(([k, v]) => `${k}=${v}`)
     .join(" ")} ${cmd} ${args.join(" ")}`.trim();
 
-async function runPoick(args: Args, caFile: string, dir: string) {
+async function runPoick(args: Args, caFile: string, dir: string, cli = "dist/cli.js") {
   const db = path.join(dir, `poick-${Date.now()}.db`);
   // Defaults except the database, the timeout all three tools share, and the world's private range.
   const env = {
@@ -660,14 +671,14 @@ async function runPoick(args: Args, caFile: string, dir: string) {
     POICK_LOG_LEVEL: "warn",
   };
   const node = process.execPath;
-  const sync = await timed(node, ["dist/cli.js", "sync"], { ...process.env, ...env });
+  const sync = await timed(node, [cli, "sync"], { ...process.env, ...env });
   if (!/Found \d+ groups/.test(sync.out)) throw new Error(`poick sync failed:\n${sync.out}\n${sync.err}`);
-  const scan = await timed(node, ["dist/cli.js", "scan", "--json"], { ...process.env, ...env });
+  const scan = await timed(node, [cli, "scan", "--json"], { ...process.env, ...env });
   const outcome = JSON.parse(scan.out) as { kind: string; figures: { wallMs: number } };
   keep("poick-scan.json", scan.out + scan.err);
   if (outcome.kind !== "done") throw new Error(`poick scan: ${scan.out.slice(0, 500)}`);
   // The scan's outcome is a summary; the verdicts are read back as a user would (not timed).
-  const listed = await timed(node, ["dist/cli.js", "list", "--json"], { ...process.env, ...env });
+  const listed = await timed(node, [cli, "list", "--json"], { ...process.env, ...env });
   const groups = JSON.parse(listed.out) as { name: string; status: string }[];
   rmSync(db, { force: true });
   return {
@@ -678,10 +689,7 @@ async function runPoick(args: Args, caFile: string, dir: string) {
     peakRssKiB: Math.max(sync.rssKiB, scan.rssKiB),
     verdicts: new Map(groups.map((g) => [g.name, g.status])),
     figures: outcome.figures,
-    commands: [
-      shown("node", ["dist/cli.js", "sync"], env),
-      shown("node", ["dist/cli.js", "scan", "--json"], env),
-    ],
+    commands: [shown("node", [cli, "sync"], env), shown("node", [cli, "scan", "--json"], env)],
   };
 }
 
@@ -779,7 +787,7 @@ const mib = (kib: number) => (kib / 1024).toFixed(0);
 function correct(w: World, run: Run): number {
   return w.groups.filter((g) => {
     const v = run.verdicts.get(g.name);
-    return run.tool === "poick" ? v === EXPECTED[g.kind].poick : v === EXPECTED[g.kind].link;
+    return run.tool.startsWith("poick") ? v === EXPECTED[g.kind].poick : v === EXPECTED[g.kind].link;
   }).length;
 }
 
@@ -838,9 +846,15 @@ async function main(): Promise<void> {
       const turn = [...order.slice(k), ...order.slice(0, k)];
       for (const tool of turn) {
         traffic.reset();
+        const loadBefore = os.loadavg()[0] as number;
         const r =
-          tool === "poick"
-            ? await runPoick(args, world.caFile, dir)
+          tool === "poick" || tool === "poick-before"
+            ? await runPoick(
+                args,
+                world.caFile,
+                dir,
+                tool === "poick-before" ? path.join(args.before as string, "dist/cli.js") : undefined,
+              )
             : tool === "linkinator"
               ? await runLinkinator(args, world.caFile, w)
               : await runLinkChecker(args, world.caFile, w);
@@ -853,13 +867,14 @@ async function main(): Promise<void> {
           tooMany: traffic.tooMany,
           peakHostPerSecond: Math.max(0, ...peaks.values()),
           peakMeetupPerSecond: peaks.get(w.meetup.name) ?? 0,
+          load: [loadBefore, os.loadavg()[0] as number],
         };
         runs.push(run);
         const t0 = traffic.seen[0]?.at ?? 0;
         const lastOf = (host: string | null) =>
           Math.max(0, ...traffic.seen.filter((x) => host === null || x.host === host).map((x) => x.at - t0));
         process.stderr.write(
-          `  round ${round} ${tool.padEnd(11)} ${secs(run.wallMs)} s, ${run.requests} requests, ${run.tooMany} × 429, ${correct(w, run)}/${w.groups.length} right, ${mib(run.peakRssKiB)} MiB; last request to the meetup host at ${secs(lastOf(w.meetup.name))} s, last of all at ${secs(lastOf(null))} s\n`,
+          `  round ${round} ${tool.padEnd(11)} ${secs(run.wallMs)} s, ${run.requests} requests, ${run.tooMany} × 429, ${correct(w, run)}/${w.groups.length} right, ${mib(run.peakRssKiB)} MiB, load ${run.load.map((l) => l.toFixed(1)).join(" → ")}; last request to the meetup host at ${secs(lastOf(w.meetup.name))} s, last of all at ${secs(lastOf(null))} s\n`,
         );
         await new Promise((res) => setTimeout(res, 1000));
       }
@@ -878,27 +893,36 @@ async function main(): Promise<void> {
     `- The world's own DNS: dnsmasq in the network namespace poick-bench answers the world's ${w.hosts.length + 1} names; every tool resolves through /etc/resolv.conf and trusts the world's CA. Timeout ${args.timeoutMs / 1000} s for all three, defaults otherwise. Seed ${args.seed}. Node ${process.version}, ${os.cpus().length} CPUs.`,
     `- The bound: requests the meetup host needs (${w.meetupNeeded}: one page per group, plus the calendar where the page shows no date, plus the 301 of a renamed group) ÷ ${MEETUP_ALLOWANCE}/s + one timeout (${args.timeoutMs / 1000} s) = **${secs(boundMs)} s**.`,
     "",
-    "| tool | wall, median (s) | runs (s) | requests | 429s | peak per host in any 1 s (meetup host) | verdicts right | peak RSS, median (MiB) |",
-    "|---|--:|---|--:|--:|--:|--:|--:|",
+    "| tool | wall, median (s) | runs (s) | requests | 429s | peak per host in any 1 s (meetup host) | verdicts right | peak RSS, median (MiB) | load avg (1 min) over its runs |",
+    "|---|--:|---|--:|--:|--:|--:|--:|--:|",
   ];
   for (const tool of args.tools) {
     const rs = runs.filter((r) => r.tool === tool);
     const range = (f: (r: Run) => number) =>
       [...new Set([Math.min(...rs.map(f)), Math.max(...rs.map(f))])].join("–");
     out.push(
-      `| ${tool} | ${secs(median(rs.map((r) => r.wallMs)))} | ${rs.map((r) => secs(r.wallMs)).join(", ")} | ${range((r) => r.requests)} | ${range((r) => r.tooMany)} | ${range((r) => r.peakHostPerSecond)} (${range((r) => r.peakMeetupPerSecond)}) | ${range((r) => correct(w, r))} / ${w.groups.length} | ${mib(median(rs.map((r) => r.peakRssKiB)))} |`,
+      `| ${tool} | ${secs(median(rs.map((r) => r.wallMs)))} | ${rs.map((r) => secs(r.wallMs)).join(", ")} | ${range((r) => r.requests)} | ${range((r) => r.tooMany)} | ${range((r) => r.peakHostPerSecond)} (${range((r) => r.peakMeetupPerSecond)}) | ${range((r) => correct(w, r))} / ${w.groups.length} | ${mib(median(rs.map((r) => r.peakRssKiB)))} | ${Math.min(...rs.flatMap((r) => r.load)).toFixed(1)}–${Math.max(...rs.flatMap((r) => r.load)).toFixed(1)} |`,
     );
   }
-  const poick = runs.filter((r) => r.tool === "poick");
-  const scanMedian = median(poick.map((r) => r.scanMs ?? 0));
+  const poickLines = (tool: Tool, label: string) => {
+    const poick = runs.filter((r) => r.tool === tool);
+    if (poick.length === 0) return [];
+    const scanMedian = median(poick.map((r) => r.scanMs ?? 0));
+    return [
+      "",
+      `${label}: scan alone ${poick.map((r) => secs(r.scanMs ?? 0)).join(", ")} s (median ${secs(scanMedian)} s), sync ${poick.map((r) => secs(r.syncMs ?? 0)).join(", ")} s; peak RSS sync / scan ${poick.map((r) => (r.rssKiBs ?? [0, 0]).map((k) => Math.round(k / 1024)).join(" / ")).join(", ")} MiB. **Scan / bound = ${(scanMedian / boundMs).toFixed(2)}×**, sync + scan / bound = ${(median(poick.map((r) => r.wallMs)) / boundMs).toFixed(2)}×.`,
+      `${label}'s own figures (run 1): \`${JSON.stringify(poick[0]?.figures)}\``,
+    ];
+  };
   out.push(
-    "",
-    `Poick: scan alone ${poick.map((r) => secs(r.scanMs ?? 0)).join(", ")} s (median ${secs(scanMedian)} s), sync ${poick.map((r) => secs(r.syncMs ?? 0)).join(", ")} s; peak RSS sync / scan ${poick.map((r) => (r.rssKiBs ?? [0, 0]).map((k) => Math.round(k / 1024)).join(" / ")).join(", ")} MiB. **Scan / bound = ${(scanMedian / boundMs).toFixed(2)}×**, sync + scan / bound = ${(median(poick.map((r) => r.wallMs)) / boundMs).toFixed(2)}×.`,
-    `Poick's own figures (run 1): \`${JSON.stringify(poick[0]?.figures)}\``,
+    ...poickLines("poick", "Poick"),
+    ...poickLines("poick-before", `Poick before (${args.before})`),
     "",
     "## Accuracy (run 1 of each)",
     "",
-    ...(args.tools.length === 3 ? accuracyTable(w, runs) : []),
+    ...((["poick", "linkinator", "linkchecker"] as const).every((t) => args.tools.includes(t))
+      ? accuracyTable(w, runs)
+      : []),
     "",
     "## Command lines (run inside `ip netns exec poick-bench`)",
     "",
