@@ -3,6 +3,9 @@ import { type Db, writeTransaction } from "./connect.js";
 import type { GroupChannelRow, GroupRow, ListingSnapshotsTable, NewGroupChannel, Status } from "./schema.js";
 import { groupSearchKey, searchText } from "./search-key.js";
 import { nearestGroup } from "./spatial.js";
+
+export { findGroups } from "./group-search.js";
+
 import {
   deleteChannelsOf,
   insertChannels,
@@ -36,44 +39,6 @@ export async function listGroupsOfSource(db: Db, sourceId: string): Promise<Grou
 
 export async function getGroupById(db: Db, id: string): Promise<GroupRow | undefined> {
   return db.selectFrom("groups").selectAll().where("id", "=", id).executeTakeFirst();
-}
-
-/** Finds groups by id, name, city or country fragment (best matches first, removed groups last); empty query: the first by name. */
-export async function findGroups(db: Db, query: string, limit = 25): Promise<GroupRow[]> {
-  const q = query.trim();
-  if (!q) {
-    return db
-      .selectFrom("groups")
-      .selectAll()
-      .where("removed_at", "is", null)
-      .orderBy("name")
-      .limit(limit)
-      .execute();
-  }
-  const byId = await getGroupById(db, q);
-  if (byId) return [byId];
-  const key = searchText(q);
-  if (!key) return [];
-  const rows = await db
-    .selectFrom("groups")
-    .selectAll()
-    .where("search_key", "like", `%${key}%`)
-    .orderBy("removed_at")
-    .orderBy("name")
-    .limit(200)
-    .execute();
-  const rank = (g: GroupRow) => {
-    const n = searchText(g.name);
-    if (n === key) return 0;
-    if (n.startsWith(key)) return 1;
-    if (n.includes(key)) return 2;
-    return 3;
-  };
-  return rows
-    .map((g) => ({ g, r: rank(g) + (g.removed_at ? 10 : 0) }))
-    .sort((a, b) => a.r - b.r || a.g.name.localeCompare(b.g.name))
-    .slice(0, limit)
-    .map((x) => x.g);
 }
 
 export interface SyncChannel {

@@ -28,7 +28,7 @@ const TABLES: { name: keyof Database; key: string[] }[] = [
 /** Tables whose id comes from a sequence on PostgreSQL: the sequence must continue after the copied ids. */
 const SERIAL_TABLES = ["scans", "checks", "outbox", "events"] as const;
 /** Meta rows that describe the engine, not the data (written by a migration on each side). */
-const ENGINE_META_KEYS = ["spatial_index"];
+const ENGINE_META_KEYS = ["spatial_index", "search_index"];
 /** Rows per INSERT: under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters for the widest table. */
 const MAX_PARAMS = 30_000;
 

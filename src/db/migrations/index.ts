@@ -6,6 +6,7 @@ import * as m004 from "./004_spatial_index.js";
 import * as m005 from "./005_c_collation_keys.js";
 import * as m006 from "./006_sync_history.js";
 import * as m007 from "./007_host_rates.js";
+import * as m008 from "./008_search_trigram_index.js";
 
 /** Static list (not a folder scan) so migrations work the same from src/ and dist/. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   "005_c_collation_keys": m005,
   "006_sync_history": m006,
   "007_host_rates": m007,
+  "008_search_trigram_index": m008,
 };
