@@ -1,7 +1,8 @@
-import { sql } from "kysely";
+import { type Kysely, sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import type { Db } from "../../src/db/connect.js";
 import { findGroups, groupSearchQueries } from "../../src/db/group-search.js";
+import * as m008 from "../../src/db/migrations/008_search_trigram_index.js";
 import type { GroupRow } from "../../src/db/schema.js";
 import { groupSearchKey, searchText } from "../../src/db/search-key.js";
 import { explainPlan } from "../../src/db/spatial.js";
@@ -229,5 +230,30 @@ describe("group search with the trigram and name indexes", () => {
       }
       if (onPostgres) await sql`reset enable_seqscan`.execute(conn);
     });
+  });
+  it("fills the indexes from the groups already there, and its down migration drops them", async () => {
+    const { db } = await tempDb();
+    const all = await seed(db, 400, random(21));
+    const indexes = async () =>
+      onPostgres
+        ? (
+            await sql<{ name: string }>`select indexname as name from pg_indexes
+              where indexname in ('groups_trgm', 'groups_name_key')`.execute(db)
+          ).rows.map((r) => r.name)
+        : (
+            await sql<{ name: string }>`select name from sqlite_master
+              where name in ('groups_trgm', 'group_text_keys', 'groups_name_key') or name like 'groups_trgm_%'`.execute(
+              db,
+            )
+          ).rows.map((r) => r.name);
+    expect((await indexes()).length).toBeGreaterThan(0);
+    await db.transaction().execute((trx) => m008.down(trx as unknown as Kysely<unknown>));
+    expect(await indexes()).toEqual([]);
+    await db.transaction().execute((trx) => m008.up(trx as unknown as Kysely<unknown>));
+    for (const q of ["ber", "krakow", "東京", "b", "py", "strasse", "ab"])
+      expect(
+        (await findGroups(db, q, 50)).map((g) => g.id),
+        q,
+      ).toEqual(bruteForce(all, q, 50));
   });
 });
