@@ -11,9 +11,9 @@ import { searchText } from "./search-key.js";
  * rows are read in strata so that the common first page stops early:
  *
  * 1. listed groups whose name starts with the key: a range on the folded-name index, read in order;
- * 2. the rest, for keys of 3+ characters from the trigram index (FTS5 on SQLite, pg_trgm on PostgreSQL),
- *    for shorter keys first the listed names containing it (the folded-name index in order, with a filter),
- *    then whatever is left by a scan.
+ * 2. the rest, for keys of 3+ characters from the trigram index (FTS5 on SQLite, pg_trgm on PostgreSQL);
+ *    for shorter keys first the listed names containing it among the first few thousand names in order
+ *    (enough for a common letter or two), else by a scan of the table (as costly as before this index).
  *
  * The key is folded (letters, digits and single spaces only), so it never holds a LIKE wildcard or a quote.
  * The two dialects differ only in the few expressions below.
@@ -42,6 +42,8 @@ type GroupsSelect = SelectQueryBuilder<Database, "groups", GroupRow>;
 
 /** Keys shorter than this have no trigram: they are found by name prefix, then by a walk or a scan. */
 const TRIGRAM = 3;
+/** How many listed names (in order) a short key looks through before it scans the table instead. */
+const WALK = 2_000;
 
 /** The smallest string above every string that starts with `key` (its last character + 1). */
 function afterPrefix(key: string): string {
@@ -73,12 +75,28 @@ export function groupSearchQueries(db: Db, key: string, limit: number) {
     const rest = ordered(base.where(d.trigram(key)).where(inKey).where(notListedPrefix), true);
     return { prefix, rest: (n: number) => rest.limit(n) };
   }
-  const inNameListed = ordered(
-    base.where("removed_at", "is", null).where(sql<SqlBool>`${inName} > 1`),
-    false,
-  );
-  const rest = ordered(base.where(inKey).where(sql<SqlBool>`${rank} >= 3`), true);
-  return { prefix, inName: (n: number) => inNameListed.limit(n), rest: (n: number) => rest.limit(n) };
+  // The first WALK listed groups in name order: if enough of them contain the key, they are the page's next
+  // rows (no other listed name containing it comes before them); if not, the scan below decides.
+  const walked = db
+    .selectFrom("groups")
+    .select(["id", "name", sql<string>`${nk}`.as("nk")])
+    .where("removed_at", "is", null)
+    .orderBy(nk)
+    .orderBy(d.byteOrder(sql`name`))
+    .orderBy("id")
+    .limit(WALK);
+  const inNameListed = (n: number) =>
+    db
+      .selectFrom(walked.as("w"))
+      .innerJoin("groups", "groups.id", "w.id")
+      .selectAll("groups")
+      .where(sql<SqlBool>`${d.position(sql`w.nk`, key)} > 1`)
+      .orderBy("w.nk")
+      .orderBy(d.byteOrder(sql`w.name`))
+      .orderBy("w.id")
+      .limit(n);
+  const rest = ordered(base.where(inKey).where(notListedPrefix), true);
+  return { prefix, inName: inNameListed, rest: (n: number) => rest.limit(n) };
 }
 
 /** Finds groups by id, name, city or country fragment (best matches first, removed groups last); empty query: the first by name. */
@@ -99,7 +117,11 @@ export async function findGroups(db: Db, query: string, limit = 25): Promise<Gro
   if (!key) return [];
   const plan = groupSearchQueries(db, key, limit);
   const found = await plan.prefix.execute();
-  if (found.length < limit && plan.inName) found.push(...(await plan.inName(limit - found.length).execute()));
-  if (found.length < limit) found.push(...(await plan.rest(limit - found.length).execute()));
+  if (found.length === limit) return found;
+  if (plan.inName) {
+    const inName = await plan.inName(limit - found.length).execute();
+    if (found.length + inName.length === limit) return [...found, ...inName];
+  }
+  found.push(...(await plan.rest(limit - found.length).execute()));
   return found;
 }
