@@ -512,6 +512,21 @@ export async function hasAnyGroup(db: Db): Promise<boolean> {
   return (await db.selectFrom("groups").select("id").limit(1).executeTakeFirst()) !== undefined;
 }
 
+/**
+ * The groups with any channel among the ids from `first` to `last` (inclusive, in the database's id order,
+ * as a keyset page of groups is read): one range read of the channels' group index, however many there are.
+ */
+export async function groupsWithChannelsBetween(db: Db, first: string, last: string): Promise<Set<string>> {
+  const rows = await db
+    .selectFrom("group_channels")
+    .select("group_id")
+    .distinct()
+    .where("group_id", ">=", first)
+    .where("group_id", "<=", last)
+    .execute();
+  return new Set(rows.map((r) => r.group_id));
+}
+
 export async function groupsByIds(db: Db, ids: readonly string[]): Promise<GroupRow[]> {
   const batches = await inBatches(ids, (batch) =>
     db.selectFrom("groups").selectAll().where("id", "in", batch).execute(),

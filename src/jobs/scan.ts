@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
 import { type Clock, isoNow } from "../clock.js";
 import type { Db } from "../db/connect.js";
-import { countByStatus, getGroupById, listChannels } from "../db/groups.js";
+import { countByStatus, getGroupById, groupsWithChannelsBetween, listChannels } from "../db/groups.js";
 import { loadHostRates, type StoredHostRate, saveHostRates } from "../db/host-rates.js";
 import {
   type CheckRecord,
@@ -553,14 +553,16 @@ export async function scanGroups(deps: ScanDeps, req: ScanRequest = {}): Promise
    * from the scan's memory): here the verdict issue's retry window wins over fewest requests.
    */
   // Channels are read only when the website is dead: the request goes out at once, while the
-  // scheduler still knows the host can take it.
-  const withChannels = (g: ScanGroup) => ({
+  // scheduler still knows the host can take it. And only for a group that has any (its page's
+  // look-up says): most have none, and each dead website's check (soft-failure re-checks too) was
+  // a query of its own.
+  const withChannels = (g: ToCheck) => ({
     url: g.url,
     name: g.name,
-    channels: () => listChannels(db, g.id),
+    channels: g.hasChannels === false ? [] : () => listChannels(db, g.id),
   });
 
-  const retryLater = (g: ScanGroup, firstAt: number, first: Judged) => {
+  const retryLater = (g: ToCheck, firstAt: number, first: Judged) => {
     const task = (async () => {
       let last = first;
       for (const due of [firstAt + hold / 2, firstAt + hold]) {
@@ -582,7 +584,7 @@ export async function scanGroups(deps: ScanDeps, req: ScanRequest = {}): Promise
     softRetries.add(task);
   };
 
-  const checkOne = async (g: ScanGroup, judged: Judged, retry?: { firstAt: number }) => {
+  const checkOne = async (g: ToCheck, judged: Judged, retry?: { firstAt: number }) => {
     const { probe, verdict } = judged;
     if (
       verdict.status === "dead" &&
@@ -676,7 +678,7 @@ export async function scanGroups(deps: ScanDeps, req: ScanRequest = {}): Promise
     await checkOne(task.group, judged);
   };
 
-  const taskOf = (g: ScanGroup): Task => ({
+  const taskOf = (g: ToCheck): Task => ({
     group: g,
     host: hostKey(g.url),
     rateLimited: 0,
@@ -688,8 +690,14 @@ export async function scanGroups(deps: ScanDeps, req: ScanRequest = {}): Promise
   const feed: Feed = async () => {
     if (chosen) return { tasks: chosen.map(taskOf), more: false };
     const page = await scanPage(db, { scanId, after: lastId, limit: pageRows });
-    lastId = page.at(-1)?.id ?? lastId;
-    return { tasks: page.map(taskOf), more: page.length === pageRows };
+    const [first, last] = [page[0], page.at(-1)];
+    if (!first || !last) return { tasks: [], more: false };
+    lastId = last.id;
+    const channelled = await groupsWithChannelsBetween(db, first.id, last.id);
+    return {
+      tasks: page.map((g) => taskOf({ ...g, hasChannels: channelled.has(g.id) })),
+      more: page.length === pageRows,
+    };
   };
   const queue = new HostQueues(pacer, hostTotals);
   try {
@@ -817,8 +825,11 @@ function hostKey(url: string): string {
   }
 }
 
+/** A group to check; `hasChannels` is false when its page's look-up found it has no channel. */
+type ToCheck = ScanGroup & { hasChannels?: boolean };
+
 interface Task {
-  group: ScanGroup;
+  group: ToCheck;
   host: string;
   /** 429s this group has met in this scan. */
   rateLimited: number;

@@ -119,6 +119,31 @@ describe("a scan that streams", () => {
     expect(await checksOfScan(db, scanId)).toEqual([...ids].sort());
   });
 
+  it("a dead website's channels are asked on every page, for the groups that have any", async () => {
+    const { db } = await tempDb();
+    const clock = new FakeClock();
+    const withChannel = new Set([1, 4, 5]);
+    const ids = await seedGroups(
+      db,
+      seeds(7).map((s, i) => ({
+        ...s,
+        channels: withChannel.has(i) ? [{ kind: "meetup", url: `https://www.meetup.com/py${i}/` }] : [],
+      })),
+    );
+    const gone = new Set(Array.from({ length: 7 }, (_, i) => `py${i}.test`));
+    const { prober, asked } = memoryProber(gone);
+    const out = await scanGroups(deps(db, clock, prober));
+    expect(out).toMatchObject({ kind: "done", checked: 7 });
+    // Each channel's page, and (no date on it) its calendar; none of the others'.
+    expect(new Set(asked.filter((u) => u.includes("meetup")).map((u) => u.split("/")[3]))).toEqual(
+      new Set([...withChannel].map((i) => `py${i}`)),
+    );
+    const reasons = await Promise.all(ids.map(async (id) => (await getGroupById(db, id))?.reason));
+    expect(reasons).toEqual(
+      ids.map((_, i) => (withChannel.has(i) ? "website_gone_meetup_active" : "http_404")),
+    );
+  });
+
   it("names the first 200 status changes and counts them all", async () => {
     const { db } = await tempDb();
     const clock = new FakeClock();
