@@ -65,7 +65,9 @@ export async function findNear(
   const firstSlice = offset === 0;
   const nearest =
     !aliveOnly && groupsTotal > 0
-      ? (firstSlice ? (groups[0] ?? null) : null)
+      ? firstSlice
+        ? (groups[0] ?? null)
+        : null
       : await nearestGroup(db, center, { startKm: radiusKm });
   const nearestAlive =
     (firstSlice ? groups.find((c) => c.group.status === "alive") : undefined) ??
